@@ -1,0 +1,47 @@
+"""Portrait -> 68 rest landmarks. dlib by default; face-alignment when its weights are on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import BadInput
+
+
+@dataclass
+class DetectResult:
+    landmarks: np.ndarray            # 68x3 pixels (z = 0 for 2-D detectors)
+    detector: str
+    faces_found: int
+    box: tuple[float, float, float, float]   # x0, y0, x1, y1 of the face used
+    notes: list[str] = field(default_factory=list)
+
+    def info(self) -> dict:
+        return {"detector": self.detector, "faces_found": self.faces_found,
+                "face_box": [round(float(v), 2) for v in self.box], "notes": self.notes}
+
+
+NO_FACE = ("no face was found in the portrait; place the 68 landmarks by hand (Blender: 'Place template "
+           "landmarks', then adjust) and send them as rest_landmarks")
+
+
+def detector_names(settings) -> list[dict]:
+    from . import dlib_detector, fa_detector
+
+    return [dlib_detector.status(), fa_detector.status(settings)]
+
+
+def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> DetectResult:
+    """Largest face's landmarks. BadInput (422) when there is no face."""
+    from . import dlib_detector, fa_detector
+
+    if image is None:
+        raise BadInput("no_image", "an image is needed to detect landmarks (or give rest_landmarks)")
+    use_fa = prefer == "face_alignment" or (prefer is None and fa_detector.status(settings)["ready"])
+    res = fa_detector.detect(image, settings) if use_fa else dlib_detector.detect(image)
+    if res is None:
+        raise BadInput("no_face", NO_FACE)
+    if res.faces_found > 1:
+        res.notes.append(f"{res.faces_found} faces found; the largest was used")
+    return res

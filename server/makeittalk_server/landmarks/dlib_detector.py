@@ -1,0 +1,65 @@
+"""dlib's HOG face detector and 68-point shape predictor (model from face_recognition_models)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+_lock = threading.Lock()
+_models = None
+
+
+def _model_path() -> str:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
+        import face_recognition_models
+
+    return face_recognition_models.pose_predictor_model_location()
+
+
+def _load():
+    global _models
+    with _lock:
+        if _models is None:
+            import dlib
+
+            _models = (dlib.get_frontal_face_detector(), dlib.shape_predictor(_model_path()))
+        return _models
+
+
+def status() -> dict:
+    try:
+        import dlib  # noqa: F401
+
+        _model_path()
+        return {"name": "dlib", "ready": True, "reason": ""}
+    except Exception as e:
+        return {"name": "dlib", "ready": False, "reason": f"dlib or its 68-point model is missing: {e}"}
+
+
+def warm() -> None:
+    _load()
+
+
+def detect(image: np.ndarray):
+    """RGB uint8 -> DetectResult of the largest face, or None."""
+    import dlib
+
+    from . import DetectResult
+
+    detector, predictor = _load()
+    img = np.ascontiguousarray(image)
+    # Upsample once for small portraits so faces of ~40 px are still found.
+    upsample = 1 if max(img.shape[:2]) < 1200 else 0
+    with _lock:  # dlib objects are not documented as thread-safe
+        rects = list(detector(img, upsample))
+        if not rects:
+            return None
+        rect = max(rects, key=lambda r: r.width() * r.height())
+        shape = predictor(img, rect)
+    pts = np.array([[shape.part(i).x, shape.part(i).y, 0.0] for i in range(68)], dtype=np.float64)
+    box = (rect.left(), rect.top(), rect.right(), rect.bottom())
+    return DetectResult(landmarks=pts, detector="dlib", faces_found=len(rects), box=box)
