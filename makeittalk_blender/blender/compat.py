@@ -1,0 +1,105 @@
+"""Everything that differs between Blender 4.2 and 5.0, feature-detected in one place.
+
+* 4.4+: layered actions with slots (an action animates nothing until a slot is assigned);
+  5.0 removed Action.fcurves, so F-curves live in a channelbag of the slot.
+* 5.0: sequence_editor.sequences became .strips.
+* 5.0: new shape keys start at value 1.0, older ones at 0.0.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+
+def has_slotted_actions() -> bool:
+    return hasattr(bpy.types, "ActionSlot")
+
+
+class ChannelSink:
+    """Where new F-curves and groups go for one ID in one action, whatever the Blender version."""
+
+    def __init__(self, action, id_type: str, slot_name: str):
+        self.action = action
+        self.slot = None
+        if has_slotted_actions():
+            self.slot = action.slots.new(id_type=id_type, name=slot_name)
+            layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
+            strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
+            bag = strip.channelbag(self.slot, ensure=True)
+            self.fcurves, self.groups = bag.fcurves, bag.groups
+        else:
+            self.fcurves, self.groups = action.fcurves, action.groups
+
+    def group(self, name: str):
+        g = self.groups.get(name)
+        return g if g is not None else self.groups.new(name)
+
+    def new_fcurve(self, data_path: str, index: int, group: str):
+        if has_slotted_actions():
+            fc = self.fcurves.new(data_path, index=index)
+            fc.group = self.group(group)
+            return fc
+        return self.fcurves.new(data_path, index=index, action_group=group)
+
+
+def assign_action(id_block, action, sink: ChannelSink) -> None:
+    ad = id_block.animation_data or id_block.animation_data_create()
+    ad.action = action
+    if sink.slot is not None:
+        ad.action_slot = sink.slot
+
+
+def action_fcurves(id_block) -> list:
+    """F-curves that animate id_block through its assigned action (and slot)."""
+    ad = id_block.animation_data
+    if ad is None or ad.action is None:
+        return []
+    if has_slotted_actions():
+        slot = ad.action_slot
+        if slot is None:
+            return []
+        for layer in ad.action.layers:
+            for strip in layer.strips:
+                bag = strip.channelbag(slot)
+                if bag is not None:
+                    return list(bag.fcurves)
+        return []
+    return list(ad.action.fcurves)
+
+
+def fcurve_group_name(fc) -> str:
+    return fc.group.name if fc.group is not None else ""
+
+
+def strips(scene):
+    """The top-level sequencer strips (creates the editor when missing)."""
+    ed = scene.sequence_editor or scene.sequence_editor_create()
+    return ed.strips if hasattr(ed, "strips") else ed.sequences
+
+
+def all_strips(scene):
+    ed = scene.sequence_editor
+    if ed is None:
+        return []
+    return list(ed.strips_all if hasattr(ed, "strips_all") else ed.sequences_all)
+
+
+def new_shape_key(obj, name: str, value: float = 0.0):
+    """A shape key that starts at `value` on every version (5.0 starts new keys at 1.0)."""
+    kb = obj.shape_key_add(name=name, from_mix=False)
+    kb.value = value
+    return kb
+
+
+def set_scene_fps(scene, fps: float) -> None:
+    """Blender stores fps as an integer over a base: 25 -> 25/1, 29.97 -> 30/1.001, 62.5 -> 63/1.008."""
+    whole = round(fps)
+    if abs(whole - fps) < 1e-6:
+        scene.render.fps, scene.render.fps_base = int(whole), 1.0
+    else:
+        top = int(-(-fps // 1))
+        scene.render.fps, scene.render.fps_base = top, top / fps
+
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
