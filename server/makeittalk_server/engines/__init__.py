@@ -46,8 +46,13 @@ def get(name: str, settings, checkpoints: str | None = None):
                     _cache[key] = _Missing(name, "this engine is not part of this build yet")
                 else:
                     _cache[key] = _Missing(name, f"a library it needs is missing: {e.name}")
+            except Exception as e:  # a broken engine must not take the server down
+                _cache[key] = _Missing(name, f"failed to load: {type(e).__name__}: {e}")
             else:
-                _cache[key] = getattr(mod, factory)(settings, checkpoints=checkpoints)
+                try:
+                    _cache[key] = getattr(mod, factory)(settings, checkpoints=checkpoints)
+                except Exception as e:
+                    _cache[key] = _Missing(name, f"failed to start: {type(e).__name__}: {e}")
         return _cache[key]
 
 

@@ -1,0 +1,82 @@
+"""`makeittalk track`: portrait + audio -> track file, without a server (same code as a server job)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BadInput
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("track", help="make a landmark track (.json or .npz) from a portrait and speech")
+    p.add_argument("portrait")
+    p.add_argument("audio")
+    p.add_argument("-o", "--output", required=True, help="track file to write (.json or .npz)")
+    p.add_argument("--engine", default="default", help="default | makeittalk")
+    p.add_argument("--checkpoints", type=Path, default=None, help="folder of the official MakeItTalk files")
+    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--transcript", default=None, help="text of what is said (improves lip sync)")
+    p.add_argument("--rest-landmarks", type=Path, default=None,
+                   help=".npy or .json with 68x2 or 68x3 pixel landmarks (skips detection)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--emotion", default="neutral", choices=("neutral", "happy", "sad", "surprised", "angry"))
+    p.add_argument("--intensity", type=float, default=0.5)
+    p.add_argument("--amp-lip-x", type=float, default=2.0)
+    p.add_argument("--amp-lip-y", type=float, default=2.0)
+    p.add_argument("--amp-pos", type=float, default=0.5)
+    p.add_argument("--no-blink", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def read_landmarks_file(path: Path) -> list:
+    """68x2 / 68x3 from .npy, or .json (a bare list, or an object with a 'landmarks' list)."""
+    try:
+        if path.suffix.lower() == ".npy":
+            arr = np.load(path, allow_pickle=False)
+        else:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            arr = np.asarray(data["landmarks"] if isinstance(data, dict) else data, dtype=np.float64)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BadInput("bad_landmarks", f"could not read landmarks from {path}: {e}") from None
+    if arr.ndim != 2 or arr.shape[0] != 68 or arr.shape[1] not in (2, 3):
+        raise BadInput("bad_landmarks", f"{path} holds shape {arr.shape}; 68x2 or 68x3 expected")
+    return arr.astype(np.float64).tolist()
+
+
+def run(args) -> int:
+    from . import audio, image, pipeline
+    from .config import Settings
+    from .params import parse_params
+    from .progress import Progress
+
+    settings = Settings.from_env(checkpoints_dir=args.checkpoints)
+    if args.checkpoints:
+        settings.allowed_dirs.append(args.checkpoints)
+    p = {"engine": args.engine, "fps": args.fps, "seed": args.seed, "blink": not args.no_blink,
+         "amp_lip_x": args.amp_lip_x, "amp_lip_y": args.amp_lip_y, "amp_pos": args.amp_pos,
+         "emotion": {"name": args.emotion, "intensity": args.intensity}}
+    if args.transcript:
+        p["transcript"] = args.transcript
+    if args.rest_landmarks:
+        p["rest_landmarks"] = read_landmarks_file(args.rest_landmarks)
+    params = parse_params(p)
+    img = image.decode(args.portrait, name=args.portrait)
+    clip = audio.decode(args.audio, name=args.audio)
+
+    def show(stage, frac):
+        if not args.quiet:
+            print(f"\r[{'#' * int(frac * 30):<30}] {frac * 100:5.1f}% {stage:<24}", end="", file=sys.stderr,
+                  flush=True)
+
+    track = pipeline.make_track(clip, img, params, settings, Progress(show))
+    track.save(args.output)
+    if not args.quiet:
+        print(f"\nmakeittalk: wrote {args.output}: {track.n_frames} frames at {track.fps:g} fps "
+              f"({track.duration_s:.2f} s, engine {track.engine})", file=sys.stderr)
+    return 0
