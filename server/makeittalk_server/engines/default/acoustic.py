@@ -1,0 +1,73 @@
+"""Language-independent mouth curves from the sound itself, for speech the recogniser cannot follow
+(other languages, singing, noisy takes). Spectral cues stand in for phones:
+loudness and first-formant energy -> opening; second-formant brightness -> spread vs rounded;
+quiet stretches inside speech -> lips together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from . import segments
+
+N_FFT = 512
+
+
+def _band(power: np.ndarray, freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    sel = (freqs >= lo) & (freqs < hi)
+    return power[:, sel].sum(axis=1) + 1e-10
+
+
+def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[str, np.ndarray]:
+    """Per-10-ms loudness (dB) and band energies, computed in blocks so memory stays bounded."""
+    hop, win = segments.HOP, np.hanning(N_FFT).astype(np.float32)
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / segments.SR)
+    n = max(1, len(samples) // hop)
+    pad = np.pad(samples.astype(np.float32), (N_FFT // 2, N_FFT // 2 + hop))
+    out = {k: np.empty(n) for k in ("low", "f1", "f2", "high")}
+    step = int(block_s * 100)
+    for a in range(0, n, step):
+        if progress is not None:
+            progress.check()
+        b = min(n, a + step)
+        idx = (np.arange(a, b) * hop)[:, None] + np.arange(N_FFT)[None, :]
+        spec = np.abs(np.fft.rfft(pad[idx] * win, axis=1)) ** 2
+        out["low"][a:b] = _band(spec, freqs, 80, 300)
+        out["f1"][a:b] = _band(spec, freqs, 300, 1000)
+        out["f2"][a:b] = _band(spec, freqs, 1000, 3000)
+        out["high"][a:b] = _band(spec, freqs, 3500, 8000)
+    return out
+
+
+def _norm(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Scale to 0..1 between this clip's quiet and loud speech levels."""
+    ref = x[mask] if mask.any() else x
+    lo, hi = np.percentile(ref, 10), np.percentile(ref, 97)
+    return np.clip((x - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+
+
+def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None) -> np.ndarray:
+    """Mouth parameters (n x 4: open, jaw, spread, tuck) at 100 Hz from acoustics alone."""
+    f = features(samples, progress=progress)
+    n = len(f["f1"])
+    mask = mask[:n] if len(mask) >= n else np.r_[mask, np.zeros(n - len(mask), bool)]
+    voiced_db = 10 * np.log10(f["low"] + f["f1"] + f["f2"])
+    level = _norm(voiced_db, mask)
+    # vowel-ness: energy in the formant region against frication noise
+    vowel = np.clip((10 * np.log10(f["f1"] / f["high"]) + 5) / 25, 0, 1)
+    open_ = level ** 1.3 * (0.35 + 0.65 * vowel)
+    f1_share = f["f1"] / (f["low"] + f["f1"])
+    open_ *= 0.6 + 0.8 * _norm(f1_share, mask)
+    bright = 10 * np.log10(f["f2"] / f["f1"])
+    ref = bright[mask] if mask.any() else bright
+    spread = np.clip((bright - np.median(ref)) / (np.std(ref) + 1e-6) * 0.45, -1, 1)
+    open_ = np.clip(open_, 0, 1) * mask
+    out = np.stack([open_, 0.9 * open_, spread * mask, np.zeros(n)], axis=1)
+    return gaussian_filter1d(out, 2.5, axis=0)   # ~25 ms: mouths do not jitter at 100 Hz
+
+
+def at_times(curves100: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Sample 100 Hz curves at arbitrary frame times (linear interpolation)."""
+    t100 = np.arange(len(curves100)) * 0.01 + 0.005
+    return np.stack([np.interp(times, t100, curves100[:, i]) for i in range(curves100.shape[1])], axis=1)

@@ -1,0 +1,134 @@
+"""The `default` engine: audio + rest landmarks -> landmark frames, with nothing downloaded."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...track import head_pivot, n_frames_for
+from ..base import EngineInput, EngineOutput
+from . import acoustic, blinks, coarticulation, emotion, head_motion, mouth, segments, text, voice, visemes
+from .phones import PhoneDecoder, split_words
+from .pool import DecoderPool
+
+DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
+MIN_AGREEMENT = 0.3    # below this, phones and acoustics disagree: the recogniser is lost
+
+
+class DefaultEngine:
+    name = "default"
+
+    def __init__(self, settings=None):
+        self.settings = settings
+        self.voice = voice.Voice()
+        self.pool = DecoderPool()
+
+    def status(self) -> tuple[bool, str]:
+        try:
+            import pocketsphinx  # noqa: F401
+            import resemblyzer  # noqa: F401
+        except ImportError as e:
+            return False, f"a library it needs is missing: {e.name} (reinstall the server)"
+        return True, "ready"
+
+    def warm(self) -> None:
+        rng = np.random.default_rng(0)
+        x = (rng.standard_normal(segments.SR * 2) * 0.05).astype(np.float32)
+        self.pool.warm()
+        self.voice.load()
+        self.voice.embedding(x, np.ones(200, bool))
+        voice.pitch(x[: segments.SR])
+
+    # ---- the job ----------------------------------------------------------------------------------
+    def run(self, inp: EngineInput, progress) -> EngineOutput:
+        p = inp.params
+        samples = np.asarray(inp.audio.samples, dtype=np.float32)
+        duration = inp.audio.duration_s
+        n = n_frames_for(duration, p.fps)
+        times = np.arange(n) / p.fps
+        rest = np.asarray(inp.rest, dtype=np.float64)
+
+        progress.stage("phones", 0.0)
+        db = segments.frame_db(samples)
+        mask = segments.speech_mask(db)
+        pauses = segments.pauses(mask, coarticulation.REST_PAUSE)
+        phones, words, how = self._phones(samples, db, mask, p.transcript, progress)
+        progress.stage("visemes", 0.55)
+
+        curves = coarticulation.mouth_curves(phones, times, p.fps, duration, progress)
+        ac100 = acoustic.curves_100hz(samples, mask, progress)
+        agreement = _agreement(phones, ac100, duration)
+        if how == "recognised" and (not phones or agreement < MIN_AGREEMENT) and mask.any():
+            curves = _acoustic_curves(ac100, times, mask)
+            how = "acoustic-fallback"
+        progress.stage("mouth", 0.65)
+
+        amp_x, amp_y = p.amp_lip_x / DEFAULT_AMP_LIP, p.amp_lip_y / DEFAULT_AMP_LIP
+        expr = rest[None] + mouth.offsets(rest, curves, amp_x, amp_y)
+        if p.emotion.name != "neutral" and p.emotion.intensity > 0:
+            expr += emotion.offsets(rest, p.emotion.name, p.emotion.intensity)[None]
+        if p.blink:
+            closure = blinks.blink_curve(times, duration, np.random.default_rng([p.seed, 17]), pauses)
+            expr += blinks.offsets(rest, closure)
+        progress.stage("head", 0.75)
+
+        emb = self.voice.embedding(samples, mask)
+        style = head_motion.style_from_embedding(emb)
+        pros = head_motion.prosody_100hz(db, mask, voice.pitch(samples) if mask.any() else None)
+        pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
+                                     mouth.eye_distance(rest))
+        frames = head_motion.apply(expr, pose, head_pivot(rest))
+        progress.stage("frames", 1.0)
+        info = {"phones": how, "words": " ".join(words), "n_phones": len(phones),
+                "phone_acoustic_agreement": round(float(agreement), 3),
+                "style": {k: round(float(v), 3) for k, v in style.items()}}
+        return EngineOutput(frames=frames, head_pose=head_motion.as_dicts(pose), info=info)
+
+    def _phones(self, samples, db, mask, transcript, progress):
+        """Timed phones for the whole clip, chunk by chunk (in parallel where cores allow)."""
+        plan = segments.chunk_plan(db, mask)
+        tw = text.words(transcript) if transcript and transcript.strip() else None
+        shares = None
+        if tw:
+            voiced = [float(mask[a // segments.HOP: b // segments.HOP].sum()) for a, b in plan]
+            shares = split_words(tw, voiced)
+        jobs = [(samples[a:b], shares[i] if shares else None) for i, (a, b) in enumerate(plan)]
+        phones, words, hows = [], [], set()
+        for i, (ph, w, how) in enumerate(self.pool.map(jobs, progress)):
+            off = plan[i][0] / segments.SR
+            phones += [(x, s + off, e + off) for x, s, e in ph]
+            words += w
+            hows.add(how)
+        how = "transcript" if hows == {"transcript"} else "recognised"
+        return phones, words, how
+
+
+def _agreement(phones, ac100: np.ndarray, duration: float) -> float:
+    """Correlation of the phones' openness with the acoustic openness (both at 100 Hz)."""
+    if not phones:
+        return 0.0
+    t = np.arange(len(ac100)) * 0.01 + 0.005
+    ph_open = coarticulation.blend(visemes.expand(sorted(phones, key=lambda x: x[1])), t)[:, 0]
+    a = ac100[:, 0]
+    if ph_open.std() < 1e-6 or a.std() < 1e-6:
+        return 0.0
+    return float(np.corrcoef(ph_open, a)[0, 1])
+
+
+def _acoustic_curves(ac100, times, mask):
+    curves = acoustic.at_times(ac100, times)
+    # rest in long pauses exactly as the phone path does
+    pauses = segments.pauses(mask, coarticulation.REST_PAUSE)
+    fake = [("AH", s, e) for s, e in _speech_runs(pauses, len(mask) / 100.0)]
+    rest = coarticulation.rest_mask(fake, times, len(mask) / 100.0)
+    return curves * (1 - rest)[:, None]
+
+
+def _speech_runs(pauses, total):
+    runs, t = [], 0.0
+    for s, e in pauses:
+        if s > t:
+            runs.append((t, s))
+        t = e
+    if total > t:
+        runs.append((t, total))
+    return runs

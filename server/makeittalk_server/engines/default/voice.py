@@ -1,0 +1,46 @@
+"""Voice embedding (resemblyzer) and pitch (pysptk SWIPE'), the speaker and prosody cues."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from . import segments
+
+EMBED_MAX_S = 12.0     # a voice's style is clear from a few seconds; more only costs time
+
+
+class Voice:
+    def __init__(self):
+        self._encoder = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._encoder is None:
+                from resemblyzer import VoiceEncoder
+
+                self._encoder = VoiceEncoder("cpu", verbose=False)
+
+    def embedding(self, samples: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+        """256-d embedding of (up to EMBED_MAX_S of) the speech; None when there is too little."""
+        self.load()
+        keep = np.repeat(mask, segments.HOP)[: len(samples)]
+        speech = samples[: len(keep)][keep]
+        if len(speech) < segments.SR * 0.8:
+            return None
+        speech = speech[: int(EMBED_MAX_S * segments.SR)]
+        peak = np.abs(speech).max()
+        if peak > 0:
+            speech = speech / peak * 0.5
+        with self._lock:
+            return self._encoder.embed_utterance(speech.astype(np.float32))
+
+
+def pitch(samples: np.ndarray) -> np.ndarray:
+    """F0 in Hz per 10 ms (0 = unvoiced)."""
+    import pysptk
+
+    x = (np.asarray(samples, dtype=np.float64) * 32767.0)
+    return pysptk.swipe(x, fs=segments.SR, hopsize=segments.HOP, min=60, max=420, threshold=0.3, otype="f0")
