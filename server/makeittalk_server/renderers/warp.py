@@ -1,0 +1,124 @@
+"""The warp renderer: a piecewise-affine (Delaunay) warp of the portrait driven by the track.
+
+Per job: triangulate the rest face (mesh.py), resize the portrait once to the output size and allocate
+the coordinate grids. Per frame: move the vertices (landmarks from the track, face ring with the head
+pose), scan-convert the deformed triangles into backward maps (raster.py), one cv2.remap, and paint the
+mouth cavity when the lips of a closed-mouth portrait part (mouth.py). Output size: the request's
+width/height (one given: the other keeps the aspect ratio), else the portrait's.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from ..errors import BadInput
+from ..params import RenderRequest
+from ..track import Track
+from . import mesh as mesh_mod
+from .mouth import MouthPainter
+from .raster import MapEvaluator, warp
+
+
+def output_size(req: RenderRequest | None, width: int, height: int) -> tuple[int, int]:
+    """(width, height) of the frames for a portrait of width x height."""
+    rw = getattr(req, "width", None)
+    rh = getattr(req, "height", None)
+    if rw and rh:
+        return int(rw), int(rh)
+    if rw:
+        return int(rw), max(1, round(height * rw / width))
+    if rh:
+        return max(1, round(width * rh / height)), int(rh)
+    return int(width), int(height)
+
+
+def to_output(points: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Portrait pixel coordinates -> output pixel coordinates (pixel centres at integers)."""
+    out = np.array(points[..., :2], dtype=np.float64, copy=True)
+    out[..., 0] = (out[..., 0] + 0.5) * sx - 0.5
+    out[..., 1] = (out[..., 1] + 0.5) * sy - 0.5
+    return out
+
+
+class WarpPlan:
+    """Everything about one (track, portrait, size) that does not change from frame to frame."""
+
+    def __init__(self, track: Track, image: np.ndarray, width: int | None = None, height: int | None = None,
+                 teeth: bool = True):
+        if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise BadInput("bad_image", "the warp renderer needs an H x W x 3 uint8 portrait")
+        ih, iw = image.shape[:2]
+        self.track = track
+        self.width, self.height = output_size(_Size(width, height), iw, ih)
+        # Track coordinates are on a portrait of track.width x track.height; the image may differ.
+        kx = iw / track.width if track.width else 1.0
+        ky = ih / track.height if track.height else 1.0
+        self._to_image = (kx, ky)
+        rest_img = _scale(track.rest, kx, ky)
+        self.mesh = mesh_mod.build(rest_img, iw, ih)
+        self._sx, self._sy = self.width / iw, self.height / ih
+        self.rest_out = to_output(self.mesh.rest, self._sx, self._sy)
+        self.source = _resize(image, self.width, self.height)
+        self.maps = MapEvaluator(self.height, self.width)
+        self.mouth = MouthPainter(self.rest_out[:68], teeth=teeth)
+
+    def vertices(self, k: int) -> np.ndarray:
+        """Deformed vertex positions of frame k in output pixels."""
+        kx, ky = self._to_image
+        pose = dict(self.track.head_pose[k])
+        pose["tx"] = pose.get("tx", 0.0) * kx
+        pose["ty"] = pose.get("ty", 0.0) * ky
+        v = self.mesh.deform(_scale(self.track.frames[k], kx, ky), pose)
+        return to_output(v, self._sx, self._sy)
+
+    def frame(self, k: int) -> np.ndarray:
+        dst = self.vertices(k)
+        mx, my = self.maps.maps(dst, self.rest_out, self.mesh.tris)
+        out = warp(self.source, mx, my)
+        self.mouth.paint(out, dst[:68])
+        return out
+
+
+class _Size:
+    def __init__(self, width, height):
+        self.width, self.height = width, height
+
+
+def _scale(points, kx: float, ky: float) -> np.ndarray:
+    p = np.array(points, dtype=np.float64, copy=True)
+    p[..., 0] = (p[..., 0] + 0.5) * kx - 0.5
+    p[..., 1] = (p[..., 1] + 0.5) * ky - 0.5
+    return p
+
+
+def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    ih, iw = image.shape[:2]
+    if (iw, ih) == (width, height):
+        return np.ascontiguousarray(image)
+    shrink = width * height < iw * ih
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+class WarpRenderer:
+    name = "warp"
+
+    def __init__(self, settings=None):
+        self.settings = settings
+
+    def status(self) -> tuple[bool, str]:
+        return True, ""
+
+    def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
+        req = req or RenderRequest()
+        plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth)
+        for k in range(track.n_frames):
+            if progress is not None:
+                progress.check()
+            yield plan.frame(k)
+
+
+def create(settings=None) -> WarpRenderer:
+    return WarpRenderer(settings)
