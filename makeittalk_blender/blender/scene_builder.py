@@ -12,6 +12,7 @@ Objects (found again by their "makeittalk" role, so a new take never duplicates 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -330,6 +331,9 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
         lm.hide_set(True)
         lm.hide_render = True
     ob["take"] = take
+    ob["track_engine"] = track.engine
+    ob["track_params"] = json.dumps(track.params)
+    ob["track_duration_s"] = float(track.duration_s)
     return ob
 
 

@@ -1,0 +1,84 @@
+"""The "Animate Portrait" sidebar panel (3D View > N)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import bpy
+
+from . import properties, runtime
+
+
+def _wrapped(layout, text: str, icon: str = "NONE", width: int = 42) -> None:
+    lines = textwrap.wrap(text, width) or [""]
+    col = layout.column(align=True)
+    for k, line in enumerate(lines):
+        col.label(text=line, icon=icon if k == 0 else "BLANK1")
+
+
+class VIEW3D_PT_makeittalk(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Animate Portrait"
+    bl_label = "Animate Portrait"
+
+    def draw(self, context):
+        s = context.scene.makeittalk
+        st = properties.status()
+        layout = self.layout
+
+        row = layout.row(align=True)
+        row.operator("makeittalk.start_server", icon="PLAY")
+        row.operator("makeittalk.test_server", icon="URL")
+
+        col = layout.column()
+        col.prop(s, "image_path")
+        col.prop(s, "audio_path")
+        row = col.row(align=True)
+        row.operator("makeittalk.detect_landmarks", icon="SHADERFX")
+        row.operator("makeittalk.place_template", text="Template", icon="MESH_DATA")
+
+        box = layout.box()
+        box.prop(s, "engine")
+        row = box.row(align=True)
+        row.prop(s, "use_scene_fps")
+        sub = row.row()
+        sub.enabled = not s.use_scene_fps
+        sub.prop(s, "fps")
+        col = box.column(align=True)
+        col.prop(s, "amp_lip_x")
+        col.prop(s, "amp_lip_y")
+        col.prop(s, "amp_pos")
+        row = box.row(align=True)
+        row.prop(s, "blink")
+        row.prop(s, "seed")
+        row = box.row(align=True)
+        row.prop(s, "emotion", text="")
+        row.prop(s, "intensity")
+        box.prop(s, "transcript")
+
+        col = layout.column(align=True)
+        col.scale_y = 1.4
+        col.operator("makeittalk.animate", icon="RENDER_ANIMATION")
+        row = layout.row(align=True)
+        if st.renderers:
+            row.prop(s, "renderer", text="")
+            row.operator("makeittalk.render_frames", icon="SEQUENCE")
+        else:
+            row.label(text="Server renderer: none offered", icon="INFO")
+        row = layout.row(align=True)
+        row.operator("makeittalk.import_track", icon="IMPORT")
+        row.operator("makeittalk.export_track", icon="EXPORT")
+
+        if runtime.busy() or st.busy:
+            box = layout.box()
+            box.progress(factor=st.progress, type="BAR", text=f"{st.task}: {st.stage or st.phase}") \
+                if hasattr(box, "progress") else box.prop(st, "progress", text=st.stage or st.phase, slider=True)
+            box.operator("makeittalk.cancel", icon="CANCEL")
+        if st.error:
+            _wrapped(layout.box(), st.error, icon="ERROR")
+        elif st.message:
+            _wrapped(layout, st.message, icon="INFO")
+
+
+CLASSES = (VIEW3D_PT_makeittalk,)

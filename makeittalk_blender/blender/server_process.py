@@ -1,0 +1,62 @@
+"""Start the local server with the installed virtual environment's Python (`makeittalk serve`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.parse
+
+_proc: dict = {"p": None}
+
+
+def server_command(python: str, url: str, token: str = "", checkpoints: str = "") -> list:
+    u = urllib.parse.urlparse(url if "://" in url else "http://" + url)
+    cmd = [python, "-m", "makeittalk_server.cli", "serve", "--host", u.hostname or "127.0.0.1",
+           "--port", str(u.port or 8765)]
+    if token:
+        cmd += ["--token", token]
+    if checkpoints:
+        cmd += ["--checkpoints", checkpoints]
+    return cmd
+
+
+def start(python: str, url: str, token: str = "", checkpoints: str = "", log_path: str | None = None):
+    """Popen of the server; raises ValueError with a plain message when it cannot be started."""
+    if not python:
+        raise ValueError("set 'Server Python' in the add-on preferences (install.py does it for you)")
+    if not os.path.isfile(python):
+        raise ValueError(f"the server's Python '{python}' does not exist: run install.py again")
+    if running():
+        return _proc["p"]
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    flags = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else \
+        {"start_new_session": True}
+    _proc["p"] = subprocess.Popen(server_command(python, url, token, checkpoints), stdout=log,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **flags)
+    return _proc["p"]
+
+
+def running() -> bool:
+    p = _proc["p"]
+    return p is not None and p.poll() is None
+
+
+def exit_code():
+    p = _proc["p"]
+    return None if p is None else p.poll()
+
+
+def stop(timeout: float = 10.0) -> None:
+    """Stop the server this add-on started (never one it did not start)."""
+    p = _proc["p"]
+    if p is None:
+        return
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+    _proc["p"] = None
