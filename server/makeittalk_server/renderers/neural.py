@@ -1,0 +1,130 @@
+"""The neural renderer: MakeItTalk's image-to-image generator (engines/makeittalk/i2i.py) run on a 256 px
+square crop around the face, optionally pasted back into the full-size portrait with a feathered edge.
+
+Needs the official ckpt_116_i2i_comb.pth in the server's checkpoints folder; status() says why not
+otherwise. The crop frames the face the way MakeItTalk's own 256 px portraits do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from ..errors import BadInput
+from ..params import RenderRequest
+from ..track import Track
+from .warp import output_size
+
+CKPT_NAME = "ckpt_116_i2i_comb.pth"
+SIZE = 256
+# Framing of the crop, measured on MakeItTalk's example portrait (a 256 px image whose landmark box is
+# about 149 px tall and centred about 31 px below the image centre).
+CROP_SCALE = 1.72          # crop side / the larger side of the rest landmarks' box
+CROP_RAISE = 0.123         # crop centre above the box centre, as a fraction of the crop side
+FEATHER = 0.08             # paste-back edge softness, as a fraction of the crop side
+
+
+def crop_box(rest_xy: np.ndarray) -> tuple[np.ndarray, float]:
+    """(top-left corner, side) in portrait pixels of the square the generator sees."""
+    lo, hi = rest_xy.min(axis=0), rest_xy.max(axis=0)
+    side = CROP_SCALE * float(max(hi - lo))
+    centre = (lo + hi) / 2 - [0.0, CROP_RAISE * side]
+    return centre - side / 2, side
+
+
+class NeuralRenderer:
+    name = "neural"
+
+    def __init__(self, settings=None):
+        self.settings = settings
+        self._gen = None
+
+    def checkpoint(self) -> Path | None:
+        d = getattr(self.settings, "checkpoints_dir", None)
+        return Path(d) / CKPT_NAME if d else None
+
+    def status(self) -> tuple[bool, str]:
+        try:
+            from ..engines.makeittalk import i2i  # noqa: F401
+        except ImportError as e:
+            return False, f"the image generator code is missing ({e})"
+        ckpt = self.checkpoint()
+        if ckpt is None:
+            return False, (f"no checkpoints folder is set; put {CKPT_NAME} (MakeItTalk's released image "
+                           "generator) in a folder and start the server with --checkpoints FOLDER")
+        if not ckpt.is_file():
+            return False, f"{CKPT_NAME} was not found in {ckpt.parent}"
+        return True, ""
+
+    def generator(self):
+        if self._gen is None:
+            from ..engines.makeittalk import i2i
+
+            device = self.settings.torch_device() if hasattr(self.settings, "torch_device") else "cpu"
+            self._gen = i2i.load_generator(self.checkpoint(), device)
+        return self._gen
+
+    def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
+        from ..engines.makeittalk import i2i
+
+        req = req or RenderRequest(renderer="neural")
+        if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise BadInput("bad_image", "the neural renderer needs an H x W x 3 uint8 portrait")
+        ready, reason = self.status()
+        if not ready:
+            from ..errors import EngineNotReady
+
+            raise EngineNotReady("renderer_not_ready", f"renderer 'neural' is not ready: {reason}")
+        ih, iw = image.shape[:2]
+        kx, ky = iw / track.width, ih / track.height
+        rest = _to_image(track.rest, kx, ky)
+        corner, side = crop_box(rest)
+        k = SIZE / side
+        # portrait pixel -> crop pixel (pixel centres at integers on both sides)
+        fwd = np.array([[k, 0.0, -corner[0] * k + 0.5 * k - 0.5], [0.0, k, -corner[1] * k + 0.5 * k - 0.5]])
+        face_bgr = cv2.warpAffine(np.ascontiguousarray(image[:, :, ::-1]), fwd, (SIZE, SIZE),
+                                  flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+        frames_256 = (_to_image(f, kx, ky) @ fwd[:, :2].T + fwd[:, 2] for f in track.frames)
+        out_w, out_h = output_size(req, iw, ih) if req.paste_back else output_size(req, SIZE, SIZE)
+        paste = _PasteBack(fwd, iw, ih) if req.paste_back else None
+        for gen_bgr in i2i.generate_frames(self.generator(), frames_256, face_bgr, batch=4):
+            if progress is not None:
+                progress.check()
+            rgb = np.ascontiguousarray(gen_bgr[:, :, ::-1])
+            frame = paste.apply(image, rgb) if paste is not None else rgb
+            if frame.shape[1] != out_w or frame.shape[0] != out_h:
+                shrink = out_w * out_h < frame.shape[0] * frame.shape[1]
+                frame = cv2.resize(frame, (out_w, out_h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+            yield frame
+
+
+class _PasteBack:
+    """Puts a 256 px generated face back into the portrait with a feathered square mask."""
+
+    def __init__(self, fwd: np.ndarray, width: int, height: int):
+        self.fwd, self.size = fwd, (width, height)
+        ramp = np.clip(np.minimum(np.arange(SIZE), np.arange(SIZE)[::-1]) / (FEATHER * SIZE), 0, 1)
+        mask = np.minimum(ramp[:, None], ramp[None, :]).astype(np.float32)
+        self.alpha = cv2.warpAffine(mask, fwd, self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                    borderMode=cv2.BORDER_CONSTANT, borderValue=0)[:, :, None]
+
+    def apply(self, portrait_rgb: np.ndarray, face_rgb: np.ndarray) -> np.ndarray:
+        big = cv2.warpAffine(face_rgb, self.fwd, self.size, flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_REPLICATE)
+        base = portrait_rgb.astype(np.float32)
+        return np.clip(base + (big.astype(np.float32) - base) * self.alpha + 0.5, 0, 255).astype(np.uint8)
+
+
+def _to_image(points, kx: float, ky: float) -> np.ndarray:
+    p = np.array(np.asarray(points)[..., :2], dtype=np.float64, copy=True)
+    p[..., 0] = (p[..., 0] + 0.5) * kx - 0.5
+    p[..., 1] = (p[..., 1] + 0.5) * ky - 0.5
+    return p
+
+
+def create(settings=None) -> NeuralRenderer:
+    return NeuralRenderer(settings)
