@@ -103,3 +103,35 @@ def set_scene_fps(scene, fps: float) -> None:
 
 def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
+
+
+RENDER_ENGINES = {
+    "workbench": ("BLENDER_WORKBENCH",),
+    "eevee": ("BLENDER_EEVEE_NEXT", "BLENDER_EEVEE"),    # 4.2-4.5 call it EEVEE Next
+    "cycles": ("CYCLES",),
+}
+
+
+def set_render_engine(scene, name: str) -> str:
+    """Set the engine by its short name; returns Blender's identifier."""
+    for ident in RENDER_ENGINES[name]:
+        try:
+            scene.render.engine = ident
+            return ident
+        except TypeError:
+            continue
+    raise ValueError(f"this Blender has no {name} render engine")
+
+
+def use_video_output(scene) -> None:
+    """H.264 + AAC in an mp4 through Blender's FFmpeg (5.0 adds a media type in front of the format)."""
+    s = scene.render.image_settings
+    if hasattr(s, "media_type"):
+        s.media_type = "VIDEO"
+    s.file_format = "FFMPEG"
+    ff = scene.render.ffmpeg
+    ff.format = "MPEG4"
+    ff.codec = "H264"
+    ff.constant_rate_factor = "HIGH"
+    ff.audio_codec = "AAC"
+    ff.audio_bitrate = 192

@@ -28,7 +28,7 @@ from . import compat, sound
 ROLE = "makeittalk"
 UNIT_FRACTION = 0.1        # a landmark key at value 1 moves its point by 10% of the image's larger side
 SLIDER = 10.0
-MOUTH_COLOUR = (0.09, 0.025, 0.03, 1.0)
+MOUTH_COLOUR = (0.025, 0.004, 0.005, 1.0)   # linear: a dark red-brown cavity
 
 
 # ---- finding our objects ----------------------------------------------------------------------
