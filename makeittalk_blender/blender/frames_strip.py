@@ -62,6 +62,9 @@ def add_frames_strip(scene, frames_dir, frame_start=None, channel=None, fps=None
         scene.render.resolution_x, scene.render.resolution_y = w, h
         scene.render.resolution_percentage = 100
     scene.render.use_sequencer = True
+    # The frames are final sRGB pictures: show and write them unchanged (no filmic/AgX tone mapping).
+    scene.view_settings.view_transform = "Standard"
+    scene.view_settings.look = "None"
     end = frame_start + n - 1
     if scene.frame_end < end:
         scene.frame_end = end
