@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import warnings
+
+    # webrtcvad and face_recognition_models import pkg_resources, which warns on every start.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     from .errors import UserError
 
     parser = build_parser()
