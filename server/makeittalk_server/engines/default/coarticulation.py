@@ -68,9 +68,9 @@ def closure_mask(phones, times: np.ndarray, fps: float) -> np.ndarray:
     return m
 
 
-def rest_mask(phones, times: np.ndarray, duration: float) -> np.ndarray:
-    """1 inside pauses >= REST_PAUSE (silence phones and unlabelled gaps, including the ends)."""
-    pauses, prev_end = [], 0.0
+def rest_mask(phones, times: np.ndarray, duration: float, heard_pauses=()) -> np.ndarray:
+    """1 inside pauses >= REST_PAUSE: gaps between phones (and the ends), plus pauses heard in the audio."""
+    pauses, prev_end = list(heard_pauses), 0.0
     for p, s, e in phones:
         if p == visemes.SILENCE:
             continue
@@ -88,12 +88,19 @@ def rest_mask(phones, times: np.ndarray, duration: float) -> np.ndarray:
     return m
 
 
-def mouth_curves(phones_raw, times: np.ndarray, fps: float, duration: float, progress=None) -> np.ndarray:
-    """Timed phones [(ARPAbet, start_s, end_s)] -> mouth parameters (n x 4) at `times`."""
+def mouth_curves(phones_raw, times: np.ndarray, fps: float, duration: float, progress=None,
+                 acoustic=None, acoustic_weight: float = 0.0, heard_pauses=()) -> np.ndarray:
+    """Timed phones [(ARPAbet, start_s, end_s)] -> mouth parameters (n x 4) at `times`.
+
+    `acoustic` (n x 4, optional) is mixed into opening and jaw with `acoustic_weight`: when phones come
+    from recognition they may be wrong, while loudness and formant energy are always in time.
+    """
     phones = visemes.expand(sorted(phones_raw, key=lambda x: x[1]))
     curves = blend(phones, times, progress)
+    if acoustic is not None and acoustic_weight > 0:
+        curves[:, :2] = (1 - acoustic_weight) * curves[:, :2] + acoustic_weight * acoustic[:, :2]
     close = closure_mask(phones, times, fps)
-    rest = rest_mask(phones, times, duration)
+    rest = rest_mask(phones, times, duration, heard_pauses)
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close
     curves *= (1.0 - rest)[:, None]

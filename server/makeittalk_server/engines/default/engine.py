@@ -11,6 +11,8 @@ from .phones import PhoneDecoder, split_words
 from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
+ACOUSTIC_MIX = {"recognised": 0.5, "transcript": 0.25}   # share of acoustic opening mixed in
+PHONE_DELAY = 0.02     # s; pocketsphinx boundaries come out a little early
 MIN_AGREEMENT = 0.3    # below this, phones and acoustics disagree: the recogniser is lost
 
 
@@ -20,7 +22,9 @@ class DefaultEngine:
     def __init__(self, settings=None):
         self.settings = settings
         self.voice = voice.Voice()
-        self.pool = DecoderPool()
+        import os
+
+        self.pool = DecoderPool(os.environ.get("MAKEITTALK_DEFAULT_PHONES", "allphone"))
 
     def status(self) -> tuple[bool, str]:
         try:
@@ -54,12 +58,15 @@ class DefaultEngine:
         phones, words, how = self._phones(samples, db, mask, p.transcript, progress)
         progress.stage("visemes", 0.55)
 
-        curves = coarticulation.mouth_curves(phones, times, p.fps, duration, progress)
         ac100 = acoustic.curves_100hz(samples, mask, progress)
         agreement = _agreement(phones, ac100, duration)
         if how == "recognised" and (not phones or agreement < MIN_AGREEMENT) and mask.any():
             curves = _acoustic_curves(ac100, times, mask)
             how = "acoustic-fallback"
+        else:
+            weight = ACOUSTIC_MIX.get(how, 0.0)
+            ac = acoustic.at_times(ac100, times) if weight else None
+            curves = coarticulation.mouth_curves(phones, times, p.fps, duration, progress, ac, weight, pauses)
         progress.stage("mouth", 0.65)
 
         amp_x, amp_y = p.amp_lip_x / DEFAULT_AMP_LIP, p.amp_lip_y / DEFAULT_AMP_LIP
@@ -95,7 +102,7 @@ class DefaultEngine:
         phones, words, hows = [], [], set()
         for i, (ph, w, how) in enumerate(self.pool.map(jobs, progress)):
             off = plan[i][0] / segments.SR
-            phones += [(x, s + off, e + off) for x, s, e in ph]
+            phones += [(x, s + off + PHONE_DELAY, e + off + PHONE_DELAY) for x, s, e in ph]
             words += w
             hows.add(how)
         how = "transcript" if hows == {"transcript"} else "recognised"

@@ -22,24 +22,51 @@ _FILLER = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+.*\+)$")
 _VOWEL_WEIGHT = 2.0
 
 
+DITHER = 2e-4          # -74 dBFS noise: digital silence (exact zeros) derails pocketsphinx's features
+
+
 def _pcm(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
+    """Peak-normalised 16-bit PCM with a fixed faint noise floor, as a microphone would give."""
+    x = np.asarray(samples, dtype=np.float32)
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak > 0:
+        x = x * (0.5 / peak)
+    x = x + DITHER * np.random.default_rng(len(x)).standard_normal(len(x)).astype(np.float32)
+    return (np.clip(x, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
 
 
 class PhoneDecoder:
     """Two pocketsphinx decoders (recognition and alignment), created on first use. Not thread-safe."""
 
-    def __init__(self):
+    def __init__(self, method: str = "words"):
+        self.method = method      # "words" (n-gram words, then alignment) or "allphone" (phone loop)
         self._rec = None
         self._ali = None
+        self._allphone = None
 
     def load(self) -> None:
+        import os
+
         import pocketsphinx as ps
 
         if self._rec is None:
             self._rec = ps.Decoder(loglevel="FATAL", **FAST)
         if self._ali is None:
             self._ali = ps.Decoder(lm=None, loglevel="FATAL")
+        if self._allphone is None and self.method == "allphone":
+            lm = os.path.join(ps.get_model_path(), "en-us", "en-us-phone.lm.bin")
+            self._allphone = ps.Decoder(lm=None, allphone=lm, loglevel="FATAL", beam=1e-20, pbeam=1e-20,
+                                        lw=2.0, pip=0.5, bestpath=False, ds=1)
+
+    def phone_loop(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
+        """Free phone recognition: timed phones straight from the audio."""
+        self.load()
+        d = self._allphone
+        d.start_utt()
+        d.process_raw(_pcm(samples), full_utt=True)
+        d.end_utt()
+        return [(s.word, s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S) for s in d.seg()
+                if s.word not in ("SIL", "+NSN+", "+SPN+") and not s.word.startswith("+")]
 
     # ---- words ------------------------------------------------------------------------------------
     def recognise(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
@@ -114,6 +141,8 @@ class PhoneDecoder:
             ph = self.align(samples, transcript_words)
             if ph:
                 return ph, list(transcript_words), "transcript"
+        if self.method == "allphone":
+            return self.phone_loop(samples), [], "recognised"
         words = self.recognise(samples)
         if not words:
             return [], [], "recognised"

@@ -8,8 +8,8 @@ from .phones import PhoneDecoder
 
 
 class DecoderPool:
-    def __init__(self):
-        self._local = PhoneDecoder()
+    def __init__(self, method: str = "words"):
+        self._local = PhoneDecoder(method)
         self._lock = threading.Lock()
 
     def warm(self) -> None:

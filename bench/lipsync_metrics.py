@@ -1,0 +1,101 @@
+"""Lip-sync quality measures on a landmark track against known phone timing (issue 3's definitions).
+
+Phones are espeak-ng mnemonics; CLASSES maps them to the ARPAbet groups the measures are defined on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BILABIAL = {"p", "b", "m"}
+# ARPAbet aa, ae, ah, ao, aw, ay in espeak-ng's English mnemonics; schwas (AH0) listed apart
+OPEN_FULL = {"a", "a#", "A:", "A@", "0", "V", "O:", "O", "O2", "O@", "aU", "aI", "aI@", "aI3", "aa"}
+SCHWA = {"@", "@2", "@5"}
+CLOSE_V = {"i", "i:", "I", "I2", "I#", "u", "u:", "U", "i@", "U@"}
+MID_V = {"e", "E", "e@", "eI", "3", "3:", "@L", "oU", "o@", "OI", "o", "u@"}
+
+
+def is_pause(p: str) -> bool:
+    return p.startswith("_") or p == ""
+
+
+def openness(p: str) -> float:
+    """How open each phone looks, independent of the engine's own tables."""
+    if is_pause(p) or p in BILABIAL:
+        return 0.0
+    if p in OPEN_FULL:
+        return 1.0
+    if p in MID_V or p in SCHWA:
+        return 0.6
+    if p in CLOSE_V:
+        return 0.35
+    if p in {"f", "v"}:
+        return 0.1
+    return 0.25
+
+
+def gap_curve(frames: np.ndarray) -> np.ndarray:
+    """Inner-lip gap / outer-eye-corner distance per frame (rotation and scale free)."""
+    up = frames[:, 61:64, :2].mean(axis=1)
+    lo = frames[:, 65:68, :2].mean(axis=1)
+    eye = np.linalg.norm(frames[:, 45, :2] - frames[:, 36, :2], axis=1)
+    return np.linalg.norm(lo - up, axis=1) / eye
+
+
+def _frames_in(times, s, e):
+    return np.flatnonzero((times >= s) & (times <= e))
+
+
+def pauses_of(phones, duration, min_len=0.3):
+    speech = sorted((s, e) for p, s, e in phones if not is_pause(p))
+    out, t = [], 0.0
+    for s, e in speech:
+        if s - t >= min_len:
+            out.append((t, s))
+        t = max(t, e)
+    if duration - t >= min_len:
+        out.append((t, duration))
+    return out
+
+
+def measure(frames: np.ndarray, fps: float, phones, duration: float, include_schwa: bool = True) -> dict:
+    gap = gap_curve(frames)
+    times = np.arange(len(gap)) / fps
+    open_set = OPEN_FULL | (SCHWA if include_schwa else set())
+    ov = [(s, e) for p, s, e in phones if p in open_set]
+    ov_frames = np.concatenate([_frames_in(times, s, e) for s, e in ov]) if ov else np.array([], int)
+    med_open = float(np.median(gap[ov_frames])) if len(ov_frames) else float("nan")
+    closed_thr = 0.25 * med_open
+    p95 = float(np.percentile(gap, 95))
+
+    bil = [(s, e) for p, s, e in phones if p in BILABIAL and e - s >= 0.04]
+    bil_ok = [bool(len(f := _frames_in(times, s, e)) and gap[f].min() <= closed_thr) for s, e in bil]
+    ov_ok = [bool(len(f := _frames_in(times, s, e)) and gap[f].max() >= 0.5 * p95) for s, e in ov]
+    ov_ok = [x for x, (s, e) in zip(ov_ok, ov) if len(_frames_in(times, s, e))]
+    sil = []
+    for s, e in pauses_of(phones, duration):
+        f = _frames_in(times, s + 0.1, e - 0.1)
+        sil += list(gap[f] <= closed_thr)
+
+    # sync: gap vs phone openness at 100 Hz, best correlation within +-40 ms
+    t100 = np.arange(0, duration, 0.01)
+    o = np.zeros(len(t100))
+    for p, s, e in phones:
+        o[(t100 >= s) & (t100 < e)] = openness(p)
+    from scipy.ndimage import gaussian_filter1d
+
+    o = gaussian_filter1d(o, 3)
+    g = np.interp(t100, times, gap)
+    best = (-1.0, 0)
+    for lag in range(-4, 5):   # gap shifted by lag*10 ms
+        a, b = (g[lag:], o[:len(o) - lag]) if lag >= 0 else (g[:lag], o[-lag:])
+        if a.std() > 0 and b.std() > 0:
+            r = float(np.corrcoef(a, b)[0, 1])
+            best = max(best, (r, lag * 10))
+    return {"bilabial_closure": _rate(bil_ok), "n_bilabial": len(bil_ok), "open_vowel_opening": _rate(ov_ok),
+            "n_open": len(ov_ok), "silence_rest": _rate(sil), "n_silence_frames": len(sil),
+            "sync_r": best[0], "sync_lag_ms": best[1]}
+
+
+def _rate(xs) -> float:
+    return float(np.mean(xs)) if len(xs) else float("nan")
