@@ -135,3 +135,9 @@ def use_video_output(scene) -> None:
     ff.constant_rate_factor = "HIGH"
     ff.audio_codec = "AAC"
     ff.audio_bitrate = 192
+
+
+def use_nodes(material) -> None:
+    """Node materials: a switch before 5.0, always on (and deprecated to set) since."""
+    if bpy.app.version < (5, 0, 0):
+        material.use_nodes = True

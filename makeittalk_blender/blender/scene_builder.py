@@ -59,7 +59,7 @@ def load_image(path: str):
 def triangulate(points: np.ndarray, width: int, height: int):
     """Constrained Delaunay of the mesh points with the lip contours kept as edges.
     Returns (points, faces): points may gain vertices where constraints crossed."""
-    tri_pts = tm.separate_close_points(points, 0.02)
+    tri_pts = tm.separate_close_points(tm.open_mouth_layout(points), 0.02)
     loops = [list(range(48, 60)), list(range(60, 68))]
     edges = [(lp[k], lp[(k + 1) % len(lp)]) for lp in loops for k in range(len(lp))]
     verts = [Vector((float(x), float(-y))) for x, y in tri_pts]   # y up so faces come out CCW
@@ -89,7 +89,7 @@ def _mouth_faces(tri_pts: np.ndarray, faces, n_orig: int) -> list:
 def portrait_material(image):
     name = f"MIT Portrait {image.name}"
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
-    mat.use_nodes = True
+    compat.use_nodes(mat)
     nt = mat.node_tree
     nt.nodes.clear()
     tex = nt.nodes.new("ShaderNodeTexImage")
@@ -106,7 +106,7 @@ def portrait_material(image):
 
 def mouth_material():
     mat = bpy.data.materials.get("MIT Mouth") or bpy.data.materials.new("MIT Mouth")
-    mat.use_nodes = True
+    compat.use_nodes(mat)
     nt = mat.node_tree
     nt.nodes.clear()
     emit = nt.nodes.new("ShaderNodeEmission")

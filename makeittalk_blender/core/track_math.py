@@ -138,6 +138,30 @@ def separate_close_points(points: np.ndarray, min_dist: float) -> np.ndarray:
     return p
 
 
+def open_mouth_layout(points: np.ndarray, gap: float = 0.5) -> np.ndarray:
+    """A copy whose inner-lip contour is a simple polygon: a closed or crossed mouth (the lower inner
+    lip level with or above the upper one) is parted by `gap` pixels with paired points sharing x.
+    Only for triangulating: the topology then suits an opening mouth, the mesh keeps the originals."""
+    p = np.array(points, dtype=np.float64, copy=True)
+    left, right = p[60, 0], p[64, 0]
+    if right - left < 3 * gap:
+        right = left + 3 * gap
+        p[64, 0] = right
+    xs = []
+    for up, low in ((61, 67), (62, 66), (63, 65)):
+        xs.append(0.5 * (p[up, 0] + p[low, 0]))
+    if not (left < xs[0] < xs[1] < xs[2] < right):
+        xs = list(left + (right - left) * np.array([0.25, 0.5, 0.75]))
+    for x, (up, low) in zip(xs, ((61, 67), (62, 66), (63, 65))):
+        top, bottom = min(p[up, 1], p[low, 1]), max(p[up, 1], p[low, 1])
+        if bottom - top < gap:
+            mid = 0.5 * (top + bottom)
+            top, bottom = mid - gap / 2, mid + gap / 2
+        p[up] = (x, top)
+        p[low] = (x, bottom)
+    return p
+
+
 def point_in_polygon(pt, poly: np.ndarray) -> bool:
     x, y = pt
     inside = False

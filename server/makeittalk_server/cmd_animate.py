@@ -168,7 +168,11 @@ def run(args) -> int:
         s.transcript = args.transcript or ""
 
         # the add-on's own Animate operator and poll step
-        if bpy.ops.makeittalk.animate() != {"FINISHED"}:
+        try:
+            ok = bpy.ops.makeittalk.animate() == {"FINISHED"}
+        except RuntimeError:          # the operator's ERROR report, raised by bpy outside the UI
+            ok = False
+        if not ok:
             raise UserError("animate_failed", properties.status().error or "Animate could not start")
         last = ""
         while runtime.step():

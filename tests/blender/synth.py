@@ -32,7 +32,7 @@ def open_mouth_offsets(rest: np.ndarray, amount: float) -> np.ndarray:
     return off
 
 
-def make_track(n: int = 40, fps: float = 25.0, head: bool = True, seed: int = 0) -> trackfile.TrackData:
+def make_track(n: int = 40, fps: float = 25.0, head: bool = True, seed: int = 0, noise: float = 0.3) -> trackfile.TrackData:
     rest, w, h = monalisa_rest()
     rng = np.random.default_rng(seed)
     t = np.arange(n) / fps
@@ -40,7 +40,7 @@ def make_track(n: int = 40, fps: float = 25.0, head: bool = True, seed: int = 0)
     opening = 14.0 * np.clip(np.sin(2 * math.pi * 1.3 * t), 0, None)
     for k in range(n):
         frames[k, :, :2] += open_mouth_offsets(rest, opening[k])
-        frames[k, :, :2] += rng.normal(0.0, 0.3, (68, 2))      # every landmark moves a little
+        frames[k, :, :2] += rng.normal(0.0, noise, (68, 2))      # every landmark moves a little
     pose = []
     pivot = rest[:, :2].mean(axis=0)
     for k in range(n):

@@ -1,0 +1,216 @@
+"""The add-on's pure modules (no bpy): track file, head pose, track maths, template, client, tasks."""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from makeittalk_blender.core import jobs, track_math, trackfile
+from makeittalk_blender.core.client import Client, ClientError, encode_multipart
+from makeittalk_blender.core.template_face import TEMPLATE_68, template_landmarks
+from synth import make_track, monalisa_rest
+
+
+def test_track_round_trips_through_json(tmp_path):
+    t = make_track(12)
+    path = tmp_path / "t.json"
+    trackfile.save(t, path)
+    back = trackfile.load(path)
+    assert back.n_frames == 12 and back.fps == t.fps and (back.width, back.height) == (t.width, t.height)
+    np.testing.assert_allclose(back.frames, t.frames, atol=1e-4)
+    np.testing.assert_allclose(back.rest, t.rest, atol=1e-4)
+    for a, b in zip(back.head_pose, t.head_pose):
+        for k in trackfile.POSE_KEYS:
+            assert a[k] == pytest.approx(b[k])
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.update(format="other"), "not a MakeItTalk track"),
+    (lambda d: d.update(version=2), "version"),
+    (lambda d: d.pop("frames"), "no 'frames'"),
+    (lambda d: d.update(n_frames=3), "n_frames"),
+    (lambda d: d.update(fps=-1), "positive"),
+    (lambda d: d["frames"][0].pop(), "68"),
+    (lambda d: d["rest"][5].__setitem__(0, float("nan")), "NaN"),
+    (lambda d: d.update(head_pose=d["head_pose"][:-1]), "one entry per frame"),
+])
+def test_bad_tracks_are_refused_in_plain_words(change, words):
+    d = json.loads(trackfile.dumps(make_track(4)))
+    change(d)
+    with pytest.raises(trackfile.TrackFileError, match=words):
+        trackfile.loads(json.dumps(d, allow_nan=True))
+
+
+def test_not_json_is_refused():
+    with pytest.raises(trackfile.TrackFileError, match="not valid JSON"):
+        trackfile.loads(b"{nope")
+
+
+def test_same_format_as_the_server():
+    server_track = pytest.importorskip("makeittalk_server.track", reason="server package not in this venv")
+    t = make_track(6)
+    ours = trackfile.dumps(t)
+    theirs = server_track.from_dict(json.loads(ours))            # server reads ours
+    np.testing.assert_allclose(theirs.frames, t.frames, atol=1e-4)
+    back = trackfile.loads(theirs.to_json())                     # we read the server's
+    np.testing.assert_allclose(back.frames, t.frames, atol=1e-4)
+    assert set(json.loads(ours)) == set(json.loads(theirs.to_json()))
+
+
+def test_head_pose_is_fitted_when_missing_and_matches_the_truth():
+    t = make_track(20, seed=3)
+    fitted = trackfile.fit_head_pose(t.rest, t.frames)
+    # the synthetic expression moves lips and jaw only (stable points carry small noise)
+    for f, p in zip(fitted, t.head_pose):
+        assert f["roll_deg"] == pytest.approx(p["roll_deg"], abs=0.3)
+        assert f["scale"] == pytest.approx(p["scale"], abs=0.01)
+        assert f["tx"] == pytest.approx(p["tx"], abs=0.6)
+
+
+def test_separate_then_recompose_gives_the_frames_back():
+    t = make_track(15)
+    expr, head = track_math.separate(t)
+    assert expr.shape == (15, 68, 2) and head.shape == (15, 4)
+    for k in range(15):
+        pts = t.rest.copy()
+        pts[:, :2] += expr[k]
+        again = trackfile.apply_pose(pts, t.head_pose[k], t.pivot)
+        np.testing.assert_allclose(again[:, :2], t.frames[k, :, :2], atol=1e-9)
+    # head motion is not in the expression: the eye corners barely move there
+    assert np.abs(expr[:, [36, 39, 42, 45]]).max() < 2.0
+    assert np.abs(t.frames[:, 36, :2] - t.rest[36, :2]).max() > 2.0
+
+
+def test_regions_cover_all_68_points_once():
+    seen = [i for _, idx in track_math.REGIONS for i in idx]
+    assert sorted(seen) == list(range(68))
+    assert track_math.region_of(48) == "Lips outer" and track_math.region_of(0) == "Jaw"
+
+
+def test_pixel_map_round_trip_and_uv():
+    pm = track_math.PixelMap(300, 200)
+    pts = np.array([[0.0, 0.0], [300.0, 200.0], [150.0, 100.0], [12.5, 170.25]])
+    np.testing.assert_allclose(pm.to_pixels(pm.to_world(pts)), pts, atol=1e-12)
+    np.testing.assert_allclose(pm.uv(pts[:2]), [[0.0, 1.0], [1.0, 0.0]])
+    assert pm.to_world(pts)[2].tolist() == [0.0, 0.0, 0.0]            # image centre at the origin
+
+
+def test_mesh_points_keep_landmarks_first_and_stay_in_the_image():
+    rest, w, h = monalisa_rest()
+    mp = track_math.mesh_points(rest, w, h)
+    np.testing.assert_array_equal(mp.points[:68], rest[:, :2])
+    assert mp.n_ring >= 6 and mp.n_border == 16
+    assert (mp.points >= 0).all() and (mp.points[:, 0] <= w).all() and (mp.points[:, 1] <= h).all()
+
+
+def test_close_points_are_separated_for_triangulation_only():
+    rest, _, _ = monalisa_rest()
+    assert np.allclose(rest[62], rest[66])                 # a closed mouth: inner lips coincide
+    moved = track_math.separate_close_points(rest[:, :2], 0.02)
+    d = np.linalg.norm(moved[:, None] - moved[None], axis=2) + np.eye(68)
+    assert d.min() >= 0.02 - 1e-12
+    assert np.abs(moved - rest[:, :2]).max() <= 0.1
+
+
+def test_template_face_is_symmetric_distinct_and_fits_the_image():
+    t = np.asarray(TEMPLATE_68)
+    assert t.shape == (68, 2)
+    assert t[8, 0] == pytest.approx(0.0, abs=1e-3) and t[0, 0] == pytest.approx(-t[16, 0], abs=1e-3)
+    d = np.linalg.norm(t[:, None] - t[None], axis=2) + np.eye(68)
+    assert d.min() > 0.005
+    pts = template_landmarks(640, 480)
+    assert pts.shape == (68, 3)
+    assert (pts[:, 0] > 0).all() and (pts[:, 0] < 640).all() and (pts[:, 1] > 0).all() and (pts[:, 1] < 480).all()
+    assert pts[36:42, 1].mean() < pts[48:60, 1].mean()    # eyes above the mouth
+
+
+def test_semantic_offsets_move_the_right_parts():
+    rest, _, _ = monalisa_rest()
+    off = track_math.semantic_offsets(rest)
+    assert off["blink"][37, 1] > 0 and off["blink"][48].tolist() == [0.0, 0.0]
+    assert off["jaw_open"][8, 1] > 0 and off["jaw_open"][57, 1] > 0 and off["jaw_open"][27].tolist() == [0, 0]
+    assert off["smile"][48, 0] < 0 < off["smile"][54, 0] and off["smile"][48, 1] < 0
+    assert (off["brow_raise"][17:27, 1] < 0).all() and not off["brow_raise"][:17].any()
+
+
+def test_multipart_body_carries_fields_and_files():
+    body, ctype = encode_multipart({"params": '{"fps": 25}'}, {"audio": ("a b.wav", b"RIFF\x00\x01")})
+    boundary = ctype.split("boundary=")[1]
+    assert ctype.startswith("multipart/form-data")
+    assert body.count(boundary.encode()) == 3 and body.endswith(f"--{boundary}--\r\n".encode())
+    assert b'name="params"\r\n\r\n{"fps": 25}\r\n' in body
+    assert b'filename="a b.wav"\r\nContent-Type: audio/' in body and b"RIFF\x00\x01\r\n" in body
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_client_says_the_server_is_down():
+    c = Client(f"127.0.0.1:{_closed_port()}", timeout=2)
+    with pytest.raises(ClientError) as e:
+        c.health()
+    assert e.value.code == "server_down" and "not running" in e.value.message
+
+
+def test_client_reports_a_missing_file_before_any_network():
+    c = Client(f"127.0.0.1:{_closed_port()}")
+    with pytest.raises(ClientError, match="choose an audio file"):
+        c.submit("", None, {})
+
+
+def test_poll_step_applies_a_result_once():
+    applied, updates = [], []
+    task = jobs.Task("t", lambda t: (t.report(phase="running", progress=0.5, stage="half"), 42)[1]).start()
+    task.join(5)
+    assert jobs.poll_step(task, updates.append, applied.append) is False
+    assert jobs.poll_step(task, updates.append, applied.append) is False
+    assert applied == [42] and updates[-1].phase == "done" and updates[-1].progress == 1.0
+
+
+def test_poll_step_reports_failures_and_apply_errors():
+    def boom(t):
+        raise ClientError("no_face", "no face was found in the portrait")
+    task = jobs.Task("t", boom).start()
+    task.join(5)
+    seen = []
+    jobs.poll_step(task, seen.append)
+    assert seen[-1].phase == "failed" and seen[-1].error_code == "no_face" and "no face" in seen[-1].error
+
+    task = jobs.Task("t", lambda t: "x").start()
+    task.join(5)
+    jobs.poll_step(task, seen.append, lambda r: 1 / 0)
+    assert seen[-1].phase == "failed" and "could not apply" in seen[-1].error
+
+
+def test_cancel_stops_a_task_at_its_next_check():
+    started = threading.Event()
+
+    def slow(t):
+        started.set()
+        while True:
+            t.check()
+            time.sleep(0.01)
+    task = jobs.Task("slow", slow).start()
+    started.wait(5)
+    assert jobs.poll_step(task) is True
+    task.cancel()
+    st = jobs.wait(task, timeout=5)
+    assert st.phase == "cancelled"
+
+
+def test_job_task_against_a_stopped_server_fails_in_plain_words(tmp_path):
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF")
+    task = jobs.job_task(Client(f"127.0.0.1:{_closed_port()}", timeout=2), str(audio), None, {}).start()
+    st = jobs.wait(task, timeout=10)
+    assert st.phase == "failed" and st.error_code == "server_down" and "Start server" in st.error
+    assert not math.isnan(st.progress)
