@@ -236,3 +236,41 @@ def test_neural_renderer_without_checkpoint_says_why(tmp_path):
         renderers.get("neural", Settings(checkpoints_dir=tmp_path))
     with pytest.raises(EngineNotReady, match="no checkpoints folder"):
         renderers.get("neural", Settings())
+
+
+def test_run_length_and_impulse_scan_conversion_agree():
+    r = rest()
+    m = mesh.build(r, 256, 256)
+    deformed = m.deform(open_mouth(r, 8.0), dict(IDENTITY_POSE, roll_deg=-4.0, ty=2.0))
+    fast = raster.triangle_index_map(deformed, m.tris, 256, 256)
+    slow = raster.triangle_index_map(deformed, m.tris, 256, 256, allow_runs=False)
+    assert np.array_equal(fast, slow)
+    tri, row, xs, xe = raster.triangle_spans(deformed, m.tris, 256, 256)
+    order = np.lexsort((xs, row))
+    assert raster._tiles_every_row(row[order], xs[order], xe[order], 256, 256)
+
+
+def test_more_than_255_triangles_use_the_wide_index():
+    rng = np.random.default_rng(1)
+    pts = np.concatenate([rng.uniform(0, 255, (200, 2)), [[-0.5, -0.5], [255.5, -0.5], [255.5, 255.5], [-0.5, 255.5]]])
+    from scipy.spatial import Delaunay
+
+    tris = Delaunay(pts).simplices
+    assert len(tris) > 255
+    moved = pts.copy()
+    moved[:200] += rng.normal(0, 0.3, (200, 2))
+    ev = raster.MapEvaluator(256, 256)
+    mx, my = ev.maps(moved, pts, tris)
+    index = raster.triangle_index_map(moved, tris, 256, 256)
+    assert index.dtype == np.uint16 and index.min() >= 1
+    # at each triangle's centroid the map returns the rest centroid
+    c_dst, c_src = moved[tris].mean(axis=1), pts[tris].mean(axis=1)
+    x, y = np.round(c_dst).astype(int).T
+    hit = index[y, x].astype(int) - 1
+    same = hit == np.arange(len(tris))
+    assert same.sum() > 100
+    a = raster.affines(moved, pts, tris)
+    expect = np.einsum("mij,mj->mi", a[:, :, :2], np.stack([x, y], 1).astype(float)) + a[:, :, 2]
+    assert np.allclose(mx[y, x][same], expect[same, 0], atol=1e-3)
+    assert np.allclose(my[y, x][same], expect[same, 1], atol=1e-3)
+    assert np.abs(expect[same] - c_src[same]).max() < 3

@@ -16,9 +16,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-_EDGES = np.array([[0, 1], [1, 2], [2, 0]])
-
-
 def affines(dst: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """m x 2 x 3 matrices mapping each deformed triangle (dst) onto its rest triangle (src)."""
     d = dst[tris]                     # m x 3 x 2
@@ -42,43 +39,61 @@ def affines(dst: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
 def triangle_spans(verts: np.ndarray, tris: np.ndarray, height: int, width: int):
     """(tri, row, x_start, x_end) arrays of the non-empty half-open pixel spans of every triangle."""
     p = verts[tris]                                   # m x 3 x 2
-    a = p[:, _EDGES[:, 0]]                            # m x 3 x 2 edge start
-    b = p[:, _EDGES[:, 1]]
-    # Canonical edge direction (lower y first, then lower x) so a shared edge is evaluated with
-    # bit-identical arithmetic in both of its triangles.
-    swap = (a[..., 1] > b[..., 1]) | ((a[..., 1] == b[..., 1]) & (a[..., 0] > b[..., 0]))
-    a, b = np.where(swap[..., None], b, a), np.where(swap[..., None], a, b)
-    dy = b[..., 1] - a[..., 1]
-    slope = np.where(dy > 0, (b[..., 0] - a[..., 0]) / np.where(dy > 0, dy, 1.0), 0.0)
-
-    y_lo = np.clip(np.ceil(p[..., 1].min(axis=1)), 0, height).astype(np.int64)
-    y_hi = np.clip(np.ceil(p[..., 1].max(axis=1)), 0, height).astype(np.int64)
+    order = np.argsort(p[..., 1], axis=1, kind="stable")
+    p = np.take_along_axis(p, order[..., None], axis=1)   # top, middle, bottom vertex
+    (x0, y0), (x1, y1), (x2, y2) = p[:, 0].T, p[:, 1].T, p[:, 2].T
+    # Every edge is evaluated from its upper end with the same slope in both of its triangles, so a
+    # shared edge gives bit-identical x and the half-open spans of neighbours tile each row exactly.
+    s02 = (x2 - x0) / np.where(y2 > y0, y2 - y0, 1.0)
+    s01 = (x1 - x0) / np.where(y1 > y0, y1 - y0, 1.0)
+    s12 = (x2 - x1) / np.where(y2 > y1, y2 - y1, 1.0)
+    y_lo = np.clip(np.ceil(y0), 0, height).astype(np.int64)
+    y_hi = np.clip(np.ceil(y2), 0, height).astype(np.int64)
     counts = np.maximum(y_hi - y_lo, 0)
     total = int(counts.sum())
     tri = np.repeat(np.arange(len(tris)), counts)
     row = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + y_lo[tri]
-    y = row.astype(np.float64)[:, None]               # total x 1
-    ay, by, ax = a[tri, :, 1], b[tri, :, 1], a[tri, :, 0]
-    valid = (ay <= y) & (y < by)
-    x = ax + (y - ay) * slope[tri]
-    xl = np.where(valid, x, np.inf).min(axis=1)
-    xr = np.where(valid, x, -np.inf).max(axis=1)
-    xs = np.clip(np.ceil(xl), 0, width)
-    xe = np.clip(np.ceil(xr), 0, width)
-    keep = np.isfinite(xl) & (xe > xs)
-    return tri[keep], row[keep], xs[keep].astype(np.int64), xe[keep].astype(np.int64)
+    y = row.astype(np.float64)
+    x_long = x0[tri] + (y - y0[tri]) * s02[tri]
+    upper = y < y1[tri]
+    x_short = np.where(upper, x0[tri] + (y - y0[tri]) * s01[tri], x1[tri] + (y - y1[tri]) * s12[tri])
+    xs = np.clip(np.ceil(np.minimum(x_long, x_short)), 0, width).astype(np.int64)
+    xe = np.clip(np.ceil(np.maximum(x_long, x_short)), 0, width).astype(np.int64)
+    keep = xe > xs
+    return tri[keep], row[keep], xs[keep], xe[keep]
 
 
-def triangle_index_map(verts: np.ndarray, tris: np.ndarray, height: int, width: int) -> np.ndarray:
+def triangle_index_map(verts: np.ndarray, tris: np.ndarray, height: int, width: int,
+                       allow_runs: bool = True) -> np.ndarray:
     """H x W map of 1 + the triangle under each pixel centre (0 = none). uint8 when there are fewer than
     256 triangles, else uint16. Where a folded mesh overlaps itself the span starting last wins."""
     dtype = np.uint8 if len(tris) < 256 else np.uint16
-    tri, row, xs, _ = triangle_spans(verts, tris, height, width)
+    tri, row, xs, xe = triangle_spans(verts, tris, height, width)
     ids = (tri + 1).astype(np.int64)
     order = np.lexsort((xs, row))
-    ids, row, xs = ids[order], row[order], xs[order]
-    # Two spans starting on the same pixel (only in a fold): keep the last one.
-    last = np.ones(len(row), dtype=bool)
+    ids, row, xs, xe = ids[order], row[order], xs[order], xe[order]
+    if allow_runs and _tiles_every_row(row, xs, xe, height, width):
+        # Usual case (no fold, the mesh covers the image): each id repeated over its span, one pass.
+        return np.repeat(ids.astype(dtype), xe - xs).reshape(height, width)
+    return _index_by_impulses(ids, row, xs, height, width, dtype)
+
+
+def _tiles_every_row(row, xs, xe, height: int, width: int) -> bool:
+    """Sorted spans cover each row 0..H-1 from 0 to W without gap or overlap."""
+    if not len(row):
+        return False
+    new_row = np.ones(len(row), dtype=bool)
+    new_row[1:] = row[1:] != row[:-1]
+    prev_end = np.zeros_like(xe)
+    prev_end[1:] = xe[:-1]
+    row_end = np.r_[new_row[1:], True]
+    return bool(np.array_equal(row[new_row], np.arange(height))
+                and np.all(xs == np.where(new_row, 0, prev_end)) and np.all(xe[row_end] == width))
+
+
+def _index_by_impulses(ids, row, xs, height: int, width: int, dtype) -> np.ndarray:
+    """Folds or gaps: per row, impulses "the id changes here" and a running sum (modulo 2^bits)."""
+    last = np.ones(len(row), dtype=bool)                  # two spans starting on one pixel: keep last
     last[:-1] = (row[1:] != row[:-1]) | (xs[1:] != xs[:-1])
     ids, row, xs = ids[last], row[last], xs[last]
     prev = np.zeros_like(ids)
@@ -88,7 +103,7 @@ def triangle_index_map(verts: np.ndarray, tris: np.ndarray, height: int, width: 
     modulus = 256 if dtype == np.uint8 else 65536
     impulses = np.zeros((height, width), dtype=dtype)
     impulses[row, xs] = ((ids - prev) % modulus).astype(dtype)
-    return np.cumsum(impulses, axis=1, dtype=dtype)   # wraps modulo 2^bits, which undoes the deltas
+    return np.cumsum(impulses, axis=1, dtype=dtype)
 
 
 class MapEvaluator:
