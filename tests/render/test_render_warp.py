@@ -274,3 +274,13 @@ def test_more_than_255_triangles_use_the_wide_index():
     assert np.allclose(mx[y, x][same], expect[same, 0], atol=1e-3)
     assert np.allclose(my[y, x][same], expect[same, 1], atol=1e-3)
     assert np.abs(expect[same] - c_src[same]).max() < 3
+
+
+def test_run_length_maps_equal_the_lookup_table_maps():
+    r = rest()
+    m = mesh.build(r, 256, 256)
+    deformed = m.deform(open_mouth(r, 9.0), dict(IDENTITY_POSE, roll_deg=3.0, tx=-2.0, scale=1.03))
+    ev = raster.MapEvaluator(256, 256)
+    fx, fy = ev.maps(deformed, m.rest, m.tris)
+    sx, sy = ev.maps(deformed, m.rest, m.tris, allow_runs=False)
+    assert np.abs(fx - sx).max() < 1e-3 and np.abs(fy - sy).max() < 1e-3

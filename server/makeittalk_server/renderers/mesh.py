@@ -85,7 +85,7 @@ _MOUTH_OPENINGS = ((0.0, 0.5), (0.15, 0.5), (0.0, 0.3), (0.3, 0.6), (0.0, 0.15))
 
 
 def _orientation(v: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """Twice the signed area of each triangle (positive = counter-clockwise with y down... as drawn)."""
+    """Twice the signed area of each triangle (the sign tells the winding)."""
     p = v[tris]
     return ((p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1])
             - (p[:, 1, 1] - p[:, 0, 1]) * (p[:, 2, 0] - p[:, 0, 0]))

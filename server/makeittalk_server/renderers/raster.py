@@ -63,15 +63,23 @@ def triangle_spans(verts: np.ndarray, tris: np.ndarray, height: int, width: int)
     return tri[keep], row[keep], xs[keep], xe[keep]
 
 
+def sorted_spans(verts: np.ndarray, tris: np.ndarray, height: int, width: int):
+    """triangle_spans ordered by (row, x_start)."""
+    tri, row, xs, xe = triangle_spans(verts, tris, height, width)
+    order = np.lexsort((xs, row))
+    return tri[order], row[order], xs[order], xe[order]
+
+
 def triangle_index_map(verts: np.ndarray, tris: np.ndarray, height: int, width: int,
                        allow_runs: bool = True) -> np.ndarray:
     """H x W map of 1 + the triangle under each pixel centre (0 = none). uint8 when there are fewer than
     256 triangles, else uint16. Where a folded mesh overlaps itself the span starting last wins."""
-    dtype = np.uint8 if len(tris) < 256 else np.uint16
-    tri, row, xs, xe = triangle_spans(verts, tris, height, width)
+    return _index_map(*sorted_spans(verts, tris, height, width), height, width, len(tris), allow_runs)
+
+
+def _index_map(tri, row, xs, xe, height: int, width: int, n_tris: int, allow_runs: bool = True) -> np.ndarray:
+    dtype = np.uint8 if n_tris < 256 else np.uint16
     ids = (tri + 1).astype(np.int64)
-    order = np.lexsort((xs, row))
-    ids, row, xs, xe = ids[order], row[order], xs[order], xe[order]
     if allow_runs and _tiles_every_row(row, xs, xe, height, width):
         # Usual case (no fold, the mesh covers the image): each id repeated over its span, one pass.
         return np.repeat(ids.astype(dtype), xe - xs).reshape(height, width)
@@ -107,22 +115,39 @@ def _index_by_impulses(ids, row, xs, height: int, width: int, dtype) -> np.ndarr
 
 
 class MapEvaluator:
-    """Per-output-size buffers for turning a triangle index map + affines into cv2.remap maps."""
+    """Turns a deformed mesh into cv2.remap maps for one output size (keeps the coordinate grids)."""
 
     def __init__(self, height: int, width: int):
         self.height, self.width = height, width
         self.xs = np.broadcast_to(np.arange(width, dtype=np.float32), (height, width)).copy()
         self.ys = np.broadcast_to(np.arange(height, dtype=np.float32)[:, None], (height, width)).copy()
 
-    def maps(self, dst: np.ndarray, src: np.ndarray, tris: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        index = triangle_index_map(dst, tris, self.height, self.width)
+    def maps(self, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
+             allow_runs: bool = True) -> tuple[np.ndarray, np.ndarray]:
         m = affines(dst, src, tris)
+        tri, row, xs, xe = sorted_spans(dst, tris, self.height, self.width)
+        if allow_runs and _tiles_every_row(row, xs, xe, self.height, self.width):
+            return self._from_runs(m, tri, row, xe - xs)
+        index = _index_map(tri, row, xs, xe, self.height, self.width, len(tris), allow_runs=False)
         table = np.zeros((len(tris) + 1, 6), dtype=np.float32)
         table[0] = [1, 0, 0, 0, 1, 0]                 # uncovered pixels: identity
         table[1:] = m.reshape(-1, 6)
-        return self._evaluate(index, table)
+        return self._from_index(index, table)
 
-    def _evaluate(self, index: np.ndarray, table: np.ndarray):
+    def _from_runs(self, m, tri, row, lengths):
+        """Along a span the map is slope * x + (constant of its row): repeat both over the span."""
+        a = m[tri]                                    # spans x 2 x 3
+        y = row.astype(np.float64)
+        out = []
+        for k in range(2):
+            slope = np.repeat(a[:, k, 0].astype(np.float32), lengths).reshape(self.height, self.width)
+            offset = np.repeat((a[:, k, 1] * y + a[:, k, 2]).astype(np.float32), lengths)
+            np.multiply(slope, self.xs, out=slope)
+            np.add(slope, offset.reshape(self.height, self.width), out=slope)
+            out.append(slope)
+        return out[0], out[1]
+
+    def _from_index(self, index: np.ndarray, table: np.ndarray):
         if index.dtype == np.uint8:
             lut = np.zeros((256, 6), dtype=np.float32)
             lut[: len(table)] = table
