@@ -22,11 +22,12 @@ import espeak_timing  # noqa: E402
 import lipsync_metrics  # noqa: E402
 
 TUNE = {
-    "voices": [("en-us", 165)],
+    "voices": [("en-us", 165), ("en-us+f4", 190)],
     "sentences": [
         "Hello father, the cat bought a cup of hot coffee. My house is round; I saw a boy.",
         "Peter Piper picked a peck of pickled peppers. Bob made a map of the big bay.",
         "Five very fine wives moved to the far valley. Why not stop now?",
+        "My mother bought a lamp at the market. Papa paid, and we all went home happy.",
     ],
 }
 HELDOUT = {

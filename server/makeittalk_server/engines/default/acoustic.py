@@ -47,8 +47,28 @@ def _norm(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.clip((x - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
 
 
-def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None) -> np.ndarray:
-    """Mouth parameters (n x 4: open, jaw, spread, tuck) at 100 Hz from acoustics alone."""
+DIP_DB = 8.0          # a dip this far below the nearby vowels starts to count as a closure
+DIP_FULL_DB = 18.0    # ... and this far is fully closed
+DIP_REACH = 12        # frames (120 ms) either side to find the nearby vowel level
+
+
+def closures_100hz(f: dict[str, np.ndarray], mask: np.ndarray) -> np.ndarray:
+    """0..1 per 10 ms: lips likely together (stop closures, nasal murmur) inside speech.
+
+    The formant band (300-3000 Hz) drops sharply while the lips are shut (p, b, m and, alas, also
+    t/d/k/g/n); fricatives are told apart by their hiss above 3.5 kHz and left open.
+    """
+    from scipy.ndimage import maximum_filter1d
+
+    mid = gaussian_filter1d(10 * np.log10(f["f1"] + f["f2"]), 1.0)
+    ref = maximum_filter1d(mid, 2 * DIP_REACH + 1)
+    dip = np.clip((ref - mid - DIP_DB) / (DIP_FULL_DB - DIP_DB), 0, 1)
+    hiss = np.clip((10 * np.log10(f["high"]) - mid + 6) / 8, 0, 1)
+    return dip * (1 - hiss) * mask
+
+
+def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """(mouth parameters n x 4: open, jaw, spread, tuck; closure n) at 100 Hz from acoustics alone."""
     f = features(samples, progress=progress)
     n = len(f["f1"])
     mask = mask[:n] if len(mask) >= n else np.r_[mask, np.zeros(n - len(mask), bool)]
@@ -64,10 +84,19 @@ def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None) -> np.nda
     spread = np.clip((bright - np.median(ref)) / (np.std(ref) + 1e-6) * 0.45, -1, 1)
     open_ = np.clip(open_, 0, 1) * mask
     out = np.stack([open_, 0.9 * open_, spread * mask, np.zeros(n)], axis=1)
-    return gaussian_filter1d(out, 2.5, axis=0)   # ~25 ms: mouths do not jitter at 100 Hz
+    out = gaussian_filter1d(out, 2.5, axis=0)   # ~25 ms: mouths do not jitter at 100 Hz
+    return out, closures_100hz(f, mask[:n])
 
 
-def at_times(curves100: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Sample 100 Hz curves at arbitrary frame times (linear interpolation)."""
-    t100 = np.arange(len(curves100)) * 0.01 + 0.005
-    return np.stack([np.interp(times, t100, curves100[:, i]) for i in range(curves100.shape[1])], axis=1)
+def at_times(curves100: np.ndarray, times: np.ndarray, hold: bool = False) -> np.ndarray:
+    """Sample 100 Hz curves at frame times. hold=True takes the maximum over each frame's span, so a
+    40 ms closure is not lost between two frames at 24 fps."""
+    c = curves100 if curves100.ndim == 2 else curves100[:, None]
+    if hold and len(times) > 1:
+        from scipy.ndimage import maximum_filter1d
+
+        span = max(1, int(round(100 * (times[1] - times[0]))))
+        c = maximum_filter1d(c, span, axis=0)
+    t100 = np.arange(len(c)) * 0.01 + 0.005
+    out = np.stack([np.interp(times, t100, c[:, i]) for i in range(c.shape[1])], axis=1)
+    return out if curves100.ndim == 2 else out[:, 0]

@@ -12,6 +12,7 @@ from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
 ACOUSTIC_MIX = {"recognised": 0.5, "transcript": 0.25}   # share of acoustic opening mixed in
+SHUT_TRUST = {"recognised": 0.8, "transcript": 0.0}   # how far heard closures override the phones
 PHONE_DELAY = 0.02     # s; pocketsphinx boundaries come out a little early
 MIN_AGREEMENT = 0.3    # below this, phones and acoustics disagree: the recogniser is lost
 
@@ -51,22 +52,28 @@ class DefaultEngine:
         times = np.arange(n) / p.fps
         rest = np.asarray(inp.rest, dtype=np.float64)
 
+        clock = _Clock()
         progress.stage("phones", 0.0)
         db = segments.frame_db(samples)
         mask = segments.speech_mask(db)
         pauses = segments.pauses(mask, coarticulation.REST_PAUSE)
         phones, words, how = self._phones(samples, db, mask, p.transcript, progress)
+        clock.lap("phones")
         progress.stage("visemes", 0.55)
 
-        ac100 = acoustic.curves_100hz(samples, mask, progress)
+        ac100, shut100 = acoustic.curves_100hz(samples, mask, progress)
         agreement = _agreement(phones, ac100, duration)
+        shut = acoustic.at_times(shut100, times, hold=True)
         if how == "recognised" and (not phones or agreement < MIN_AGREEMENT) and mask.any():
             curves = _acoustic_curves(ac100, times, mask)
             how = "acoustic-fallback"
+            curves[:, 0] *= 1 - shut
         else:
             weight = ACOUSTIC_MIX.get(how, 0.0)
             ac = acoustic.at_times(ac100, times) if weight else None
             curves = coarticulation.mouth_curves(phones, times, p.fps, duration, progress, ac, weight, pauses)
+            curves[:, 0] *= 1 - SHUT_TRUST.get(how, 0.0) * shut
+        clock.lap("visemes")
         progress.stage("mouth", 0.65)
 
         amp_x, amp_y = p.amp_lip_x / DEFAULT_AMP_LIP, p.amp_lip_y / DEFAULT_AMP_LIP
@@ -76,18 +83,22 @@ class DefaultEngine:
         if p.blink:
             closure = blinks.blink_curve(times, duration, np.random.default_rng([p.seed, 17]), pauses)
             expr += blinks.offsets(rest, closure)
+        clock.lap("mouth")
         progress.stage("head", 0.75)
 
         emb = self.voice.embedding(samples, mask)
         style = head_motion.style_from_embedding(emb)
+        clock.lap("voice")
         pros = head_motion.prosody_100hz(db, mask, voice.pitch(samples) if mask.any() else None)
+        clock.lap("pitch")
         pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
                                      mouth.eye_distance(rest))
         frames = head_motion.apply(expr, pose, head_pivot(rest))
+        clock.lap("head")
         progress.stage("frames", 1.0)
         info = {"phones": how, "words": " ".join(words), "n_phones": len(phones),
                 "phone_acoustic_agreement": round(float(agreement), 3),
-                "style": {k: round(float(v), 3) for k, v in style.items()}}
+                "style": {k: round(float(v), 3) for k, v in style.items()}, "seconds": clock.laps}
         return EngineOutput(frames=frames, head_pose=head_motion.as_dicts(pose), info=info)
 
     def _phones(self, samples, db, mask, transcript, progress):
@@ -139,3 +150,19 @@ def _speech_runs(pauses, total):
     if total > t:
         runs.append((t, total))
     return runs
+
+
+class _Clock:
+    """Seconds spent per stage, reported in info for the benchmark."""
+
+    def __init__(self):
+        import time
+
+        self._now = time.perf_counter
+        self._t = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        t = self._now()
+        self.laps[name] = round(t - self._t, 4)
+        self._t = t

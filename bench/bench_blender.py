@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Blender-side speed: scene build for 60 s of audio at 30 fps (target < 2 s) and render seconds per
+frame for each render engine at 512 and 1080 pixels (the portrait's larger side).
+
+    .venv/bin/python bench/bench_blender.py                 # everything (EEVEE in software is slow)
+    .venv/bin/python bench/bench_blender.py --quick         # build + Workbench only
+    .venv-bpy45/bin/python bench/bench_blender.py --quick   # the same under Blender 4.5
+
+The track is synthetic (the dlib rest face of examples/monalisa.jpg with moving lips, blinks and head),
+so the figures measure Blender, not the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PORTRAIT = ROOT / "examples" / "monalisa.jpg"
+REST = ROOT / "tests" / "blender" / "data" / "monalisa_rest.json"
+BUILD_TARGET_S = 2.0
+
+
+def synthetic_track(seconds: float, fps: float):
+    from makeittalk_blender.core import trackfile
+
+    d = json.loads(REST.read_text())
+    rest = np.asarray(d["landmarks"], dtype=np.float64)
+    n = int(math.ceil(seconds * fps))
+    t = np.arange(n) / fps
+    rng = np.random.default_rng(0)
+    frames = np.repeat(rest[None], n, axis=0)
+    opening = 12.0 * np.abs(np.sin(2 * math.pi * 2.1 * t)) * (rng.random(n) > 0.2)
+    frames[:, [56, 57, 58, 65, 66, 67], 1] += opening[:, None]
+    frames[:, 6:11, 1] += 0.6 * opening[:, None]
+    frames[:, :, :2] += rng.normal(0, 0.2, frames[:, :, :2].shape)
+    pivot = rest[:, :2].mean(axis=0)
+    pose = []
+    for k in range(n):
+        p = {"roll_deg": 3 * math.sin(1.3 * t[k]), "yaw_deg": 0.0, "pitch_deg": 0.0,
+             "tx": 2 * math.sin(0.7 * t[k]), "ty": math.cos(0.9 * t[k]), "scale": 1 + 0.01 * math.sin(0.5 * t[k])}
+        frames[k] = trackfile.apply_pose(frames[k], p, pivot)
+        pose.append(p)
+    return trackfile.TrackData(fps=fps, width=int(d["width"]), height=int(d["height"]), rest=rest, frames=frames,
+                               head_pose=pose, engine="synthetic", duration_s=seconds)
+
+
+def silent_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        tone = (3000 * np.sin(2 * np.pi * 220 * np.arange(int(seconds * rate)) / rate)).astype("<i2")
+        w.writeframes(tone.tobytes())
+    return path
+
+
+def bench_build(bpy, tmp: Path, repeats: int = 3) -> dict:
+    from makeittalk_blender.blender import scene_builder
+
+    track = synthetic_track(60.0, 30.0)
+    audio = silent_wav(tmp / "sixty.wav", 60.0)
+    times = []
+    for _ in range(repeats):
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        t0 = time.perf_counter()
+        scene_builder.build_scene(bpy.context.scene, track, str(PORTRAIT), str(audio))
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    return {"frames": track.n_frames, "fcurves": 136 + 7, "build_s_median": round(med, 3),
+            "build_s_all": [round(x, 3) for x in times], "target_s": BUILD_TARGET_S,
+            "ratio_to_target": round(med / BUILD_TARGET_S, 3)}
+
+
+def bench_render(bpy, tmp: Path, engine: str, side: int, frames: int, samples: int) -> dict:
+    from makeittalk_blender.blender import compat, scene_builder
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    track = synthetic_track(2.0, 25.0)
+    scene_builder.build_scene(scene, track, str(PORTRAIT))
+    scene_builder.ensure_camera(scene, track.width, track.height, side)
+    compat.set_render_engine(scene, engine)
+    if engine == "cycles":
+        scene.cycles.device = "CPU"
+        scene.cycles.samples = samples
+        scene.cycles.use_denoising = False
+    elif engine == "eevee":
+        scene.eevee.taa_render_samples = samples
+    scene.render.image_settings.file_format = "PNG"
+    times = []
+    for k in range(frames + 1):                       # the first frame warms shaders / kernels up
+        scene.frame_set(1 + 5 * k)
+        scene.render.filepath = str(tmp / f"{engine}_{side}_{k}.png")
+        t0 = time.perf_counter()
+        bpy.ops.render.render(write_still=True)
+        times.append(time.perf_counter() - t0)
+    per = statistics.median(times[1:])
+    return {"engine": engine, "size": f"{scene.render.resolution_x}x{scene.render.resolution_y}",
+            "first_frame_s": round(times[0], 3), "s_per_frame": round(per, 3), "frames_timed": frames,
+            "samples": samples if engine != "workbench" else None}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="scene build and Workbench only")
+    ap.add_argument("--engines", default=None, help="comma list of workbench,eevee,cycles")
+    ap.add_argument("--sizes", default="512,1080")
+    ap.add_argument("--frames", type=int, default=3, help="frames timed per engine and size (after one warm-up)")
+    ap.add_argument("--samples", type=int, default=16, help="Cycles / EEVEE samples")
+    ap.add_argument("--json", default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    import bpy
+    import makeittalk_blender
+
+    makeittalk_blender.register()
+    engines = args.engines.split(",") if args.engines else (["workbench"] if args.quick else
+                                                             ["workbench", "cycles", "eevee"])
+    out = {"blender": bpy.app.version_string, "cpu_count": os.cpu_count()}
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        out["build"] = bench_build(bpy, tmp)
+        b = out["build"]
+        print(f"scene build, 60 s at 30 fps ({b['frames']} frames x 143 F-curves): median {b['build_s_median']} s "
+              f"(target < {BUILD_TARGET_S} s, ratio {b['ratio_to_target']})", flush=True)
+        out["render"] = []
+        for engine in engines:
+            for side in (int(s) for s in args.sizes.split(",")):
+                saved = os.dup(1)
+                os.dup2(devnull, 1)                  # Blender's per-render lines
+                try:
+                    r = bench_render(bpy, tmp, engine, side, args.frames, args.samples)
+                finally:
+                    sys.stdout.flush()
+                    os.dup2(saved, 1)
+                    os.close(saved)
+                out["render"].append(r)
+                print(f"render {engine:9s} {r['size']:>9s}: {r['s_per_frame']:.3f} s/frame "
+                      f"(first frame {r['first_frame_s']:.2f} s, samples {r['samples']})", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2))
+    makeittalk_blender.unregister()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

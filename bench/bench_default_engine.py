@@ -1,0 +1,73 @@
+"""Speed and memory of the default engine on a warm engine (as in a running server).
+
+    python bench/bench_default_engine.py [--lengths 5 10 60 600] [--fps 30]
+
+Audio: examples/speech.wav tiled with short pauses to each length. Prints seconds, x real time and
+the process's peak resident memory after each length (peak RSS only grows, so run lengths ascending).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clip_of(seconds: float):
+    from makeittalk_server import audio
+
+    base = audio.decode(str(ROOT / "examples" / "speech.wav")).samples
+    gap = np.zeros(int(0.4 * audio.SR), np.float32)
+    unit = np.r_[base, gap]
+    n = int(seconds * audio.SR)
+    x = np.tile(unit, int(np.ceil(n / len(unit))))[:n].astype(np.float32)
+    return audio.AudioClip(samples=x, raw=x[:, None], source_sr=audio.SR)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lengths", type=float, nargs="+", default=[5, 10, 60, 600])
+    ap.add_argument("--fps", type=float, default=30.0)
+    ap.add_argument("--repeat", type=int, default=2, help="runs per length; the best is reported")
+    a = ap.parse_args(argv)
+
+    from makeittalk_server import engines, image, landmarks, pipeline
+    from makeittalk_server.config import Settings
+    from makeittalk_server.params import JobParams
+
+    settings = Settings()
+    rest = landmarks.detect(image.decode((ROOT / "examples" / "monalisa.jpg").read_bytes()), settings).landmarks
+    t0 = time.perf_counter()
+    engines.get("default", settings).warm()
+    print(f"warm-up: {time.perf_counter() - t0:.2f} s, peak RSS {peak_rss_mb():.0f} MB")
+    rows = []
+    for length in sorted(a.lengths):
+        clip = clip_of(length)
+        params = JobParams(fps=a.fps, rest_landmarks=rest[:, :2].tolist())
+        best = float("inf")
+        for _ in range(a.repeat if length <= 60 else 1):
+            t = time.perf_counter()
+            track = pipeline.make_track(clip, None, params, settings, width=512, height=512)
+            best = min(best, time.perf_counter() - t)
+        row = {"audio_s": length, "seconds": round(best, 3), "x_realtime": round(length / best, 1),
+               "frames": track.n_frames, "peak_rss_mb": round(peak_rss_mb())}
+        rows.append(row)
+        print(f"{length:7.1f} s audio -> {best:7.3f} s  ({length / best:6.1f}x real time)  "
+              f"{track.n_frames} frames  peak RSS {row['peak_rss_mb']} MB", flush=True)
+    print(json.dumps(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
