@@ -9,6 +9,7 @@ width/height (one given: the other keeps the aspect ratio), else the portrait's.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import cv2
@@ -74,12 +75,37 @@ class WarpPlan:
         v = self.mesh.deform(_scale(self.track.frames[k], kx, ky), pose)
         return to_output(v, self._sx, self._sy)
 
-    def frame(self, k: int) -> np.ndarray:
+    def prepare(self, k: int):
+        """The numpy half of frame k: deformed vertices and the remap maps."""
         dst = self.vertices(k)
-        mx, my = self.maps.maps(dst, self.rest_out, self.mesh.tris)
+        return dst, self.maps.maps(dst, self.rest_out, self.mesh.tris)
+
+    def finish(self, prepared) -> np.ndarray:
+        """The OpenCV half: one remap and the mouth."""
+        dst, (mx, my) = prepared
         out = warp(self.source, mx, my)
         self.mouth.paint(out, dst[:68])
         return out
+
+    def frame(self, k: int) -> np.ndarray:
+        return self.finish(self.prepare(k))
+
+    def frames(self, progress=None) -> Iterator[np.ndarray]:
+        """All frames in order. The maps of frame k+1 are built on a helper thread while frame k is
+        remapped (numpy and OpenCV release the GIL), which keeps both cores busy."""
+        n = self.track.n_frames
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warp-maps") as pool:
+            pending = pool.submit(self.prepare, 0)
+            try:
+                for k in range(n):
+                    if progress is not None:
+                        progress.check()
+                    prepared = pending.result()
+                    if k + 1 < n:
+                        pending = pool.submit(self.prepare, k + 1)
+                    yield self.finish(prepared)
+            finally:
+                pending.cancel()
 
 
 class _Size:
@@ -114,10 +140,7 @@ class WarpRenderer:
     def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
         req = req or RenderRequest()
         plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth)
-        for k in range(track.n_frames):
-            if progress is not None:
-                progress.check()
-            yield plan.frame(k)
+        yield from plan.frames(progress)
 
 
 def create(settings=None) -> WarpRenderer:
