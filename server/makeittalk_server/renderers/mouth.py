@@ -12,7 +12,7 @@ UPPER_INNER = np.array([60, 61, 62, 63, 64])
 LOWER_INNER = np.array([64, 65, 66, 67, 60])
 CAVITY_RGB = np.array([58.0, 20.0, 24.0], dtype=np.float32)
 CAVITY_DEEP_RGB = np.array([22.0, 6.0, 8.0], dtype=np.float32)
-TEETH_RGB = np.array([232.0, 226.0, 212.0], dtype=np.float32)
+TEETH_RGB = np.array([210.0, 200.0, 182.0], dtype=np.float32)
 _SHIFT = 4                     # fillPoly fixed-point bits: 1/16 px vertex precision
 CLOSED_RATIO = 0.08            # rest opening / mouth width below this = a closed-mouth portrait
 
@@ -68,14 +68,18 @@ class MouthPainter:
         r = np.clip(np.sqrt((xs / half_w) ** 2 + (ys / max(gap / 2, 1.0)) ** 2), 0, 1)[:, :, None]
         colour = CAVITY_DEEP_RGB + (CAVITY_RGB - CAVITY_DEEP_RGB) * r
         if self.teeth:
-            band = min(0.3 * gap, 0.1 * mouth_width(pts))
+            mw = mouth_width(pts)
+            band = min(0.3 * gap, 0.1 * mw)
             upper = pts[UPPER_INNER] - origin
             teeth = _coverage(np.concatenate([upper, (upper + [0, band])[::-1]]), shape)
-            lower = pts[LOWER_INNER] - origin
-            if gap > 0.25 * mouth_width(pts):   # lower teeth only show in a wide opening
+            if gap > 0.25 * mw:                # lower teeth only show in a wide opening
+                lower = pts[LOWER_INNER] - origin
                 low = _coverage(np.concatenate([lower, (lower - [0, 0.6 * band])[::-1]]), shape)
-                teeth = np.maximum(teeth, low)
-            shade = 1.0 - 0.18 * r            # teeth a little darker towards the corners
+                teeth = np.maximum(teeth, 0.85 * low)
+            # Teeth sit in the middle of the mouth and turn away (darker) towards the corners.
+            side = np.abs(xs) / max(0.38 * mw, 1.0)                      # 0 middle .. 1 near a corner
+            teeth = teeth * np.clip((1.0 - side) * 3.0, 0.0, 1.0)
+            shade = (1.0 - 0.45 * np.clip(side, 0, 1) ** 2)[:, :, None]
             t = teeth[:, :, None]
             colour = colour + (TEETH_RGB * shade - colour) * t
         return colour
