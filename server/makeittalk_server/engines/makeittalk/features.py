@@ -107,9 +107,7 @@ def f0_from_signal(w: np.ndarray, lo: float = 100.0, hi: float = 600.0) -> tuple
 
     Returns (normalised F0 with unvoiced = -1e10, T x 257 float32 one-hot).
     """
-    import pysptk
-
-    lf0 = pysptk.rapt(w.astype(np.float32) * 32768, SR, HOP, min=lo, max=hi, otype=2)
+    lf0 = rapt_fresh(w.astype(np.float32) * 32768, lo, hi)
     voiced = lf0 != -1e10
     f0 = lf0.astype(float).copy()
     if voiced.any():
@@ -118,6 +116,49 @@ def f0_from_signal(w: np.ndarray, lo: float = 100.0, hi: float = 600.0) -> tuple
         f0[voiced] = np.clip(f0[voiced], -1, 1)
         f0[voiced] = (f0[voiced] + 1) / 2.0
     return f0, onehot_f0(f0)
+
+
+def _rapt(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    import pysptk
+
+    return pysptk.rapt(x, SR, HOP, min=lo, max=hi, otype=2)
+
+
+def _rapt_child(conn, x, lo, hi):
+    try:
+        conn.send(("ok", _rapt(x, lo, hi)))
+    except Exception as e:  # reported to the parent, which raises it
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+def rapt_fresh(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """SPTK's RAPT keeps static state between calls: after some inputs, later calls in the same
+    process give different F0 tracks (checked: clip C after clip B differs in 382 frames). The
+    original runs once per process, so each call here runs in a freshly forked child whose RAPT state
+    is untouched (this process never calls RAPT itself). Where fork is unavailable, RAPT runs in
+    process, and results may then depend on earlier calls."""
+    import multiprocessing as mp
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:
+        return _rapt(x, lo, hi)
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_rapt_child, args=(send, x, lo, hi), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        status, value = recv.recv()
+    except EOFError:
+        raise RuntimeError("the F0 tracker (RAPT) process ended without a result") from None
+    finally:
+        recv.close()
+        proc.join()
+    if status != "ok":
+        raise RuntimeError(f"F0 tracking failed: {value}")
+    return value
 
 
 def onehot_f0(f0: np.ndarray) -> np.ndarray:

@@ -1,0 +1,142 @@
+"""Audio -> landmark track, the original's inference path end to end (spec 3 - 7), with stage timings.
+
+    models = Models.load(folder, device)
+    result = animate(models, pcm16, rest_px, ...)   # result.track: N' x 68 x 3 pixels at 62.5 fps
+
+Windows are batched across the whole clip for both LSTMs (they are independent per window); only the
+transformer, the smoothing and the calibration work per 512-window segment, as in the original.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import autovc, combine, constants, content_branch, face, features, speaker_branch
+from . import speaker_embedding
+from .checkpoints import FILES
+
+BATCH_WINDOWS = 2048        # windows per LSTM batch (bounds memory on long clips)
+
+
+@dataclass
+class Models:
+    autovc: torch.nn.Module
+    content: torch.nn.Module
+    speaker: torch.nn.Module
+    device: str
+    folder: str | None
+
+    @classmethod
+    def load(cls, folder, device="cpu") -> "Models":
+        f = Path(folder)
+        return cls(autovc=autovc.load(f / FILES["autovc"][0], device),
+                   content=content_branch.load(f / FILES["content"][0], device),
+                   speaker=speaker_branch.load(f / FILES["speaker"][0], device),
+                   device=str(device), folder=str(folder))
+
+
+@dataclass
+class Result:
+    track: np.ndarray                      # N' x 68 x 3 pixels at 62.5 fps (z converted to pixels)
+    pred: np.ndarray                       # N' x 204 normalised prediction (float32, before read-back)
+    blink_frames: list[int]
+    n_windows: int
+    segments: list[tuple[int, int]]
+    timings: dict = field(default_factory=dict)
+    scale: float = 0.0
+    shift: tuple = (0.0, 0.0)
+
+
+class TooShort(ValueError):
+    pass
+
+
+def windows_of(mel_norm: torch.Tensor) -> torch.Tensor:
+    """N x 18 x 80 windows (a strided view: rows i .. i+17 for i = 0 .. T-19)."""
+    n = combine.n_windows(mel_norm.shape[0])
+    return mel_norm.unfold(0, combine.WINDOW, 1)[:n].transpose(1, 2)
+
+
+@torch.inference_mode()
+def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.ndarray,
+             segs: list[tuple[int, int]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Raw content and speaker outputs per segment."""
+    dev = models.device
+    x = torch.from_numpy(np.ascontiguousarray(mel_norm, dtype=np.float32)).to(dev)
+    win = windows_of(x)
+    n = win.shape[0]
+    used = segs[-1][1] if segs else 0
+    face_t = torch.from_numpy(face_id.astype(np.float32)).to(dev)
+    con, code = [], []
+    for s in range(0, used, BATCH_WINDOWS):
+        w = win[s:min(used, s + BATCH_WINDOWS)].contiguous()
+        con.append(models.content(w, face_t.expand(w.shape[0], -1)))
+        code.append(models.speaker.encode_windows(w))
+    con_all, code_all = torch.cat(con), torch.cat(code)
+    emb_t = torch.from_numpy(np.asarray(emb, np.float32)).to(dev) * speaker_branch.EMB_COEF
+    spk_out, con_out = [], []
+    for a, b in segs:
+        spk_out.append(models.speaker.head(code_all[a:b], emb_t[None].expand(b - a, -1)).float().cpu().numpy())
+        con_out.append(con_all[a:b].float().cpu().numpy())
+    del n
+    return con_out, spk_out
+
+
+def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(256, 256),
+            amp_lip_x=2.0, amp_lip_y=2.0, amp_pos=0.5, blink=True, seed=0, check=lambda: None,
+            report=lambda name, frac: None) -> Result:
+    """pcm16: frames x channels int16 at 16 kHz; rest_px: 68 x 2/3 pixel landmarks of the portrait."""
+    tm = {}
+    t0 = time.perf_counter()
+
+    def lap(name):
+        nonlocal t0
+        t = time.perf_counter()
+        tm[name] = tm.get(name, 0.0) + t - t0
+        t0 = t
+        check()
+
+    pcm16 = np.asarray(pcm16, dtype=np.int16)
+    if pcm16.ndim == 1:
+        pcm16 = pcm16[:, None]
+    T = pcm16.shape[0] // features.HOP + 1
+    if combine.n_windows(T) < combine.MIN_SEGMENT:
+        raise TooShort(f"the audio gives {combine.n_windows(T)} landmark windows; at least "
+                       f"{combine.MIN_SEGMENT} are needed (about 0.45 s of audio)")
+    report("speaker embedding", 0.05)
+    au_emb = speaker_embedding.embed(pcm16)                    # before loudness normalisation
+    lap("speaker embedding (au_emb)")
+    loud, _gain = features.loudness_normalise(pcm16)
+    c_org = speaker_embedding.embed(loud)                      # after: AutoVC's source speaker
+    lap("speaker embedding (c_org)")
+    report("audio features", 0.2)
+    mel, f0_onehot, _ = features.autovc_features(loud[:, 0].astype(np.float64) / 32768.0)
+    lap("audio features (mel + F0)")
+    report("content conversion (AutoVC)", 0.3)
+    conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
+    lap("AutoVC")
+    mean, std = constants.mel_mean_std(models.folder)
+    mel_norm = combine.normalise_mel(conv, mean, std)
+    k = max(image_size) / 256.0
+    ff = face.normalise(rest_px, constants.std_face(models.folder), k)
+    n = combine.n_windows(mel_norm.shape[0])
+    segs = combine.segments(n)
+    report("landmark networks", 0.5)
+    con, spk = branches(models, mel_norm, ff.face_id, au_emb, segs)
+    lap("landmark branches")
+    parts = [combine.combine_segment(s, c, ff.face_id, amp_pos, amp_lip_x, amp_lip_y) for s, c in zip(spk, con)]
+    pred = combine.finish(np.concatenate(parts, axis=0))
+    px = face.denormalise(combine.text_round_trip(pred), ff.scale, ff.shift)
+    frames: list[int] = []
+    if blink:
+        px, frames = face.add_blinks(px, np.random.RandomState(seed))
+    px = face.smooth(px)
+    px[:, :, 2] /= abs(float(ff.scale))        # z: normalised units -> pixels, like x and y
+    lap("post-processing")
+    return Result(track=px, pred=pred, blink_frames=frames, n_windows=n, segments=segs, timings=tm,
+                  scale=float(ff.scale), shift=tuple(float(v) for v in ff.shift))
