@@ -94,6 +94,8 @@ class WarpPlan:
         """All frames in order. The maps of frame k+1 are built on a helper thread while frame k is
         remapped (numpy and OpenCV release the GIL), which keeps both cores busy."""
         n = self.track.n_frames
+        if n == 0:
+            return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warp-maps") as pool:
             pending = pool.submit(self.prepare, 0)
             try:
