@@ -36,12 +36,12 @@ from makeittalk_server.renderers.warp import WarpPlan  # noqa: E402
 TARGETS = {512: 60.0, 1080: 15.0}
 
 
-def bench_fps(n_frames: int) -> list[dict]:
+def bench_fps(n_frames: int, device: str | None = None) -> list[dict]:
     track = talking_track(n=n_frames, fps=30.0)
     img = portrait()
     rows = []
     for w, h in ((512, 512), (1080, 1080), (1920, 1080)):
-        plan = WarpPlan(track, img, w, h)
+        plan = WarpPlan(track, img, w, h, device=device)
         plan.frame(0)                                  # warm-up
         times = []
         cpu0, t_all = time.process_time(), time.perf_counter()
@@ -180,6 +180,19 @@ def main() -> int:
         ratio = f"  ratio to target {r['ratio_to_target']:.2f}x (target {r['target_fps']:g} fps)" if r["target_fps"] else ""
         print(f"warp {r['size']:>9}: {r['ms_per_frame']:6.2f} ms/frame  {r['fps']:6.1f} fps  (median "
               f"{r['median_ms']:.2f} ms; CPU time {r['cpu_ms']:.2f} ms/frame){ratio}")
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+    except ImportError:
+        cuda = False
+    if cuda:
+        print(f"\n-- warp renderer speed on the GPU ({torch.cuda.get_device_name(0)}; torch grid_sample)")
+        for r in bench_fps(args.frames, device="cuda"):
+            print(f"warp {r['size']:>9}: {r['ms_per_frame']:6.2f} ms/frame  {r['fps']:6.1f} fps  (median "
+                  f"{r['median_ms']:.2f} ms)")
+    else:
+        print("\n(no CUDA GPU here: the GPU path of the warp was not measured)")
     print("\n-- agreement with an independent reference (per-triangle barycentric inside-test, slow loop)")
     r = bench_reference(256)
     print(f"warp vs reference {r['size']}: mean abs diff {r['mad']:.4f} / 255, max {r['max']} (frames {r['frames']})")

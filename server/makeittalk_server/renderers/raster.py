@@ -124,28 +124,38 @@ class MapEvaluator:
 
     def maps(self, dst: np.ndarray, src: np.ndarray, tris: np.ndarray,
              allow_runs: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        m = affines(dst, src, tris)
-        tri, row, xs, xe = sorted_spans(dst, tris, self.height, self.width)
-        if allow_runs and _tiles_every_row(row, xs, xe, self.height, self.width):
-            return self._from_runs(m, tri, row, xe - xs)
-        index = _index_map(tri, row, xs, xe, self.height, self.width, len(tris), allow_runs=False)
-        table = np.zeros((len(tris) + 1, 6), dtype=np.float32)
-        table[0] = [1, 0, 0, 0, 1, 0]                 # uncovered pixels: identity
-        table[1:] = m.reshape(-1, 6)
-        return self._from_index(index, table)
-
-    def _from_runs(self, m, tri, row, lengths):
-        """Along a span the map is slope * x + (constant of its row): repeat both over the span."""
-        a = m[tri]                                    # spans x 2 x 3
-        y = row.astype(np.float64)
+        runs = self.runs(dst, src, tris, allow_runs)
+        if runs is None:
+            return self.index_maps(dst, src, tris)
+        slopes, offsets, lengths = runs
         out = []
         for k in range(2):
-            slope = np.repeat(a[:, k, 0].astype(np.float32), lengths).reshape(self.height, self.width)
-            offset = np.repeat((a[:, k, 1] * y + a[:, k, 2]).astype(np.float32), lengths)
-            np.multiply(slope, self.xs, out=slope)
-            np.add(slope, offset.reshape(self.height, self.width), out=slope)
-            out.append(slope)
+            m = np.repeat(slopes[:, k], lengths).reshape(self.height, self.width)
+            np.multiply(m, self.xs, out=m)
+            np.add(m, np.repeat(offsets[:, k], lengths).reshape(self.height, self.width), out=m)
+            out.append(m)
         return out[0], out[1]
+
+    def runs(self, dst: np.ndarray, src: np.ndarray, tris: np.ndarray, allow_runs: bool = True):
+        """The maps in run-length form when the spans tile the image: (slopes spans x 2, offsets spans x 2,
+        lengths) with map = slope * x + offset along each span, spans in row-major order. None when the
+        mesh folds or leaves gaps."""
+        tri, row, xs, xe = sorted_spans(dst, tris, self.height, self.width)
+        if not (allow_runs and _tiles_every_row(row, xs, xe, self.height, self.width)):
+            return None
+        a = affines(dst, src, tris)[tri]              # spans x 2 x 3
+        y = row.astype(np.float64)[:, None]
+        slopes = np.ascontiguousarray(a[:, :, 0], dtype=np.float32)
+        offsets = (a[:, :, 1] * y + a[:, :, 2]).astype(np.float32)
+        return slopes, offsets, xe - xs
+
+    def index_maps(self, dst: np.ndarray, src: np.ndarray, tris: np.ndarray):
+        """The maps through a per-pixel triangle index (works for folded meshes too)."""
+        index = triangle_index_map(dst, tris, self.height, self.width, allow_runs=False)
+        table = np.zeros((len(tris) + 1, 6), dtype=np.float32)
+        table[0] = [1, 0, 0, 0, 1, 0]                 # uncovered pixels: identity
+        table[1:] = affines(dst, src, tris).reshape(-1, 6)
+        return self._from_index(index, table)
 
     def _from_index(self, index: np.ndarray, table: np.ndarray):
         if index.dtype == np.uint8:

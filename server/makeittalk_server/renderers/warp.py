@@ -48,7 +48,9 @@ class WarpPlan:
     """Everything about one (track, portrait, size) that does not change from frame to frame."""
 
     def __init__(self, track: Track, image: np.ndarray, width: int | None = None, height: int | None = None,
-                 teeth: bool = True):
+                 teeth: bool = True, device: str | None = None):
+        """device None: OpenCV on the CPU; a torch device name ("cuda", "cpu"): the per-pixel work
+        (map expansion and sampling) runs in torch there."""
         if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise BadInput("bad_image", "the warp renderer needs an H x W x 3 uint8 portrait")
         ih, iw = image.shape[:2]
@@ -65,6 +67,11 @@ class WarpPlan:
         self.source = _resize(image, self.width, self.height)
         self.maps = MapEvaluator(self.height, self.width)
         self.mouth = MouthPainter(self.rest_out[:68], teeth=teeth)
+        self.torch = None
+        if device is not None:
+            from .warp_torch import TorchWarp
+
+            self.torch = TorchWarp(self.source, device)
 
     def vertices(self, k: int) -> np.ndarray:
         """Deformed vertex positions of frame k in output pixels."""
@@ -76,14 +83,21 @@ class WarpPlan:
         return to_output(v, self._sx, self._sy)
 
     def prepare(self, k: int):
-        """The numpy half of frame k: deformed vertices and the remap maps."""
+        """The numpy half of frame k: deformed vertices and the maps (for torch: their span runs)."""
         dst = self.vertices(k)
-        return dst, self.maps.maps(dst, self.rest_out, self.mesh.tris)
+        if self.torch is not None:
+            runs = self.maps.runs(dst, self.rest_out, self.mesh.tris)
+            return dst, ("runs", runs) if runs is not None else ("maps", self.maps.index_maps(
+                dst, self.rest_out, self.mesh.tris))
+        return dst, ("maps", self.maps.maps(dst, self.rest_out, self.mesh.tris))
 
     def finish(self, prepared) -> np.ndarray:
-        """The OpenCV half: one remap and the mouth."""
-        dst, (mx, my) = prepared
-        out = warp(self.source, mx, my)
+        """The per-pixel half: one remap (OpenCV or torch) and the mouth."""
+        dst, (kind, data) = prepared
+        if self.torch is not None:
+            out = self.torch.from_runs(*data) if kind == "runs" else self.torch.from_maps(*data)
+        else:
+            out = warp(self.source, *data)
         self.mouth.paint(out, dst[:68])
         return out
 
@@ -136,12 +150,23 @@ class WarpRenderer:
     def __init__(self, settings=None):
         self.settings = settings
 
+    def device(self) -> str | None:
+        """A CUDA device when the settings allow one and it is there; None = OpenCV on the CPU (faster
+        than torch on a CPU)."""
+        if self.settings is None or getattr(self.settings, "device", "auto") == "cpu":
+            return None
+        try:
+            dev = self.settings.torch_device()
+        except Exception:
+            return None
+        return dev if str(dev).startswith("cuda") else None
+
     def status(self) -> tuple[bool, str]:
         return True, ""
 
     def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
         req = req or RenderRequest()
-        plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth)
+        plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth, device=self.device())
         yield from plan.frames(progress)
 
 
