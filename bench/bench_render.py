@@ -60,6 +60,28 @@ def bench_fps(n_frames: int, device: str | None = None) -> list[dict]:
     return rows
 
 
+def bench_work(n_frames: int) -> list[dict]:
+    """CPU time per frame with everything on one thread (OpenCV threads 1, no prefetch): the work itself,
+    which other processes inflate far less than wall time. 1 / this ~ fps of one idle core."""
+    track = talking_track(n=n_frames, fps=30.0)
+    img = portrait()
+    rows = []
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        for w, h in ((512, 512), (1080, 1080), (1920, 1080)):
+            plan = WarpPlan(track, img, w, h)
+            plan.frame(0)
+            c0 = time.process_time()
+            for k in range(n_frames):
+                plan.frame(k)
+            cpu = (time.process_time() - c0) / n_frames
+            rows.append({"size": f"{w}x{h}", "cpu_ms": round(cpu * 1000, 2), "one_core_fps": round(1 / cpu, 1)})
+    finally:
+        cv2.setNumThreads(threads)
+    return rows
+
+
 def reference_frame(plan: WarpPlan, k: int) -> np.ndarray:
     """The same warp computed independently and slowly: for each triangle, a barycentric inside-test
     of the pixels in its bounding box, and the same weights applied to the rest triangle."""
@@ -185,6 +207,10 @@ def main() -> int:
         ratio = f"  ratio to target {r['ratio_to_target']:.2f}x (target {r['target_fps']:g} fps)" if r["target_fps"] else ""
         print(f"warp {r['size']:>9}: {r['ms_per_frame']:6.2f} ms/frame  {r['fps']:6.1f} fps  (median "
               f"{r['median_ms']:.2f} ms; CPU time {r['cpu_ms']:.2f} ms/frame){ratio}")
+    print("\n-- the same work on one thread, as CPU time (less sensitive than wall time to other processes)")
+    for r in bench_work(min(args.frames, 40)):
+        print(f"warp {r['size']:>9}: {r['cpu_ms']:6.2f} ms CPU/frame on one thread = {r['one_core_fps']:6.1f} fps "
+              "on one idle core")
     try:
         import torch
 
