@@ -89,8 +89,9 @@ def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.
 
 def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(256, 256),
             amp_lip_x=2.0, amp_lip_y=2.0, amp_pos=0.5, blink=True, seed=0, check=lambda: None,
-            report=lambda name, frac: None) -> Result:
-    """pcm16: frames x channels int16 at 16 kHz; rest_px: 68 x 2/3 pixel landmarks of the portrait."""
+            report=lambda name, frac: None, puppet=None) -> Result:
+    """pcm16: frames x channels int16 at 16 kHz; rest_px: 68 x 2/3 pixel landmarks of the portrait.
+    puppet: a puppet.Puppet for the cartoon path (its close-mouth face, scale/shift; no blinks)."""
     tm = {}
     t0 = time.perf_counter()
 
@@ -122,8 +123,11 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
     lap("AutoVC")
     mean, std = constants.mel_mean_std(models.folder)
     mel_norm = combine.normalise_mel(conv, mean, std)
-    k = max(image_size) / 256.0
-    ff = face.normalise(rest_px, constants.std_face(models.folder), k)
+    if puppet is not None:
+        ff = face.FaceFrame(face_id=puppet.face_id, scale=puppet.scale, shift=puppet.shift)
+    else:
+        k = max(image_size) / 256.0
+        ff = face.normalise(rest_px, constants.std_face(models.folder), k)
     n = combine.n_windows(mel_norm.shape[0])
     segs = combine.segments(n)
     report("landmark networks", 0.5)
@@ -131,11 +135,17 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
     lap("landmark branches")
     parts = [combine.combine_segment(s, c, ff.face_id, amp_pos, amp_lip_x, amp_lip_y) for s, c in zip(spk, con)]
     pred = combine.finish(np.concatenate(parts, axis=0))
-    px = face.denormalise(combine.text_round_trip(pred), ff.scale, ff.shift)
+    back = combine.text_round_trip(pred)
     frames: list[int] = []
-    if blink:
-        px, frames = face.add_blinks(px, np.random.RandomState(seed))
-    px = face.smooth(px)
+    if puppet is not None:
+        from .puppet import track_from_prediction
+
+        px = track_from_prediction(back, puppet)
+    else:
+        px = face.denormalise(back, ff.scale, ff.shift)
+        if blink:
+            px, frames = face.add_blinks(px, np.random.RandomState(seed))
+        px = face.smooth(px)
     px[:, :, 2] /= abs(float(ff.scale))        # z: normalised units -> pixels, like x and y
     lap("post-processing")
     return Result(track=px, pred=pred, blink_frames=frames, n_windows=n, segments=segs, timings=tm,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import zipfile
 from pathlib import Path
 
 import torch
@@ -64,7 +63,7 @@ def read_file(path: str | os.PathLike) -> dict:
                 f"{path.name} contains Python objects besides tensors, which are not loaded for safety "
                 f"({str(e).splitlines()[0][:200]}); if the file comes from the official release, set "
                 f"{TRUST_ENV}=1 to allow it") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError) as e:
+    except Exception as e:  # torch raises many kinds (RuntimeError, EOFError, IndexError, ...) on bad bytes
         raise CheckpointError(f"{path.name} is not a readable PyTorch checkpoint (corrupt or "
                               f"incomplete download?): {str(e).splitlines()[0][:200]}") from None
     return obj

@@ -47,11 +47,16 @@ def embed(pcm16: np.ndarray, device: str = "cpu") -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from resemblyzer import preprocess_wav
+        from resemblyzer.audio import normalize_volume
 
-        wav = preprocess_wav(mono_float(pcm16))
+        mono = mono_float(pcm16)
+        wav = preprocess_wav(mono)
+        if len(wav) < 160:
+            # no voice found by the VAD (the original would crash): use the whole clip instead
+            wav = normalize_volume(mono, -30, increase_only=True)
+    if len(wav) < 160:
+        raise ValueError("the audio is too short for a speaker embedding")
     enc = encoder(device)
-    if len(wav) == 0:
-        raise ValueError("no voiced audio found for the speaker embedding")
     n = max(1, len(wav) // SEGMENT)
     pieces = [wav] if len(wav) < SEGMENT else [wav[i * SEGMENT:(i + 1) * SEGMENT] for i in range(n)]
     embs = [enc.embed_utterance(p, return_partials=True, rate=2)[0] for p in pieces]
