@@ -15,7 +15,7 @@ from . import visemes
 TAU_ANTICIPATE = 0.070     # s; how early the next phone starts shaping the mouth
 TAU_CARRY = 0.055          # s; how long the last phone lingers
 REACH = 0.30               # s; beyond this a phone has no influence (keeps the cost linear)
-CLOSURE_RAMP = 0.045       # s; lips close / release over this time around p/b/m
+CLOSURE_RAMP = 0.035       # s; lips close / release over this time around p/b/m
 REST_PAUSE = 0.30          # s; pauses at least this long bring the mouth to rest
 REST_MARGIN = 0.05         # s; rest starts this far inside the pause
 REST_RAMP = 0.08           # s
@@ -68,6 +68,19 @@ def closure_mask(phones, times: np.ndarray, fps: float) -> np.ndarray:
     return m
 
 
+def vowel_guard(phones, times: np.ndarray, fps: float) -> np.ndarray:
+    """1 around the middle of each vowel: closures from neighbouring p/b/m (or heard dips) may not
+    swallow a short vowel such as the one in "my mom"."""
+    m = np.zeros(len(times))
+    for p, s, e in phones:
+        if p not in visemes.VOWELS_EXPANDED:
+            continue
+        c, h = 0.5 * (s + e), max(0.15 * (e - s), 0.5 / fps)
+        w, v = _plateau(times, c - h, c + h, 0.02)
+        np.maximum(m[w], v, out=m[w])
+    return m
+
+
 def rest_mask(phones, times: np.ndarray, duration: float, heard_pauses=()) -> np.ndarray:
     """1 inside pauses >= REST_PAUSE: gaps between phones (and the ends), plus pauses heard in the audio."""
     pauses, prev_end = list(heard_pauses), 0.0
@@ -89,17 +102,21 @@ def rest_mask(phones, times: np.ndarray, duration: float, heard_pauses=()) -> np
 
 
 def mouth_curves(phones_raw, times: np.ndarray, fps: float, duration: float, progress=None,
-                 acoustic=None, acoustic_weight: float = 0.0, heard_pauses=()) -> np.ndarray:
+                 acoustic=None, acoustic_weight: float = 0.0, heard_pauses=(), heard_closure=None) -> np.ndarray:
     """Timed phones [(ARPAbet, start_s, end_s)] -> mouth parameters (n x 4) at `times`.
 
     `acoustic` (n x 4, optional) is mixed into opening and jaw with `acoustic_weight`: when phones come
     from recognition they may be wrong, while loudness and formant energy are always in time.
+    `heard_closure` (n, 0..1, optional) adds lip closures heard in the audio.
     """
     phones = visemes.expand(sorted(phones_raw, key=lambda x: x[1]))
     curves = blend(phones, times, progress)
     if acoustic is not None and acoustic_weight > 0:
         curves[:, :2] = (1 - acoustic_weight) * curves[:, :2] + acoustic_weight * acoustic[:, :2]
     close = closure_mask(phones, times, fps)
+    if heard_closure is not None:
+        close = np.maximum(close, heard_closure)
+    close *= 1.0 - vowel_guard(phones, times, fps)
     rest = rest_mask(phones, times, duration, heard_pauses)
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close

@@ -25,7 +25,7 @@ class DefaultEngine:
         self.voice = voice.Voice()
         import os
 
-        self.pool = DecoderPool(os.environ.get("MAKEITTALK_DEFAULT_PHONES", "allphone"))
+        self.pool = DecoderPool(os.environ.get("MAKEITTALK_DEFAULT_PHONES", "allphone"))  # or "words"
 
     def status(self) -> tuple[bool, str]:
         try:
@@ -71,8 +71,8 @@ class DefaultEngine:
         else:
             weight = ACOUSTIC_MIX.get(how, 0.0)
             ac = acoustic.at_times(ac100, times) if weight else None
-            curves = coarticulation.mouth_curves(phones, times, p.fps, duration, progress, ac, weight, pauses)
-            curves[:, 0] *= 1 - SHUT_TRUST.get(how, 0.0) * shut
+            curves = coarticulation.mouth_curves(phones, times, p.fps, duration, progress, ac, weight, pauses,
+                                                 SHUT_TRUST.get(how, 0.0) * shut)
         clock.lap("visemes")
         progress.stage("mouth", 0.65)
 

@@ -14,6 +14,7 @@ LOWER_INNER = [65, 66, 67]
 UPPER_OUTER = [49, 50, 51, 52, 53]
 LOWER_OUTER = [55, 56, 57, 58, 59]
 CORNERS = [48, 54, 60, 64]
+INNER_PAIRS = [(61, 67), (62, 66), (63, 65)]
 MOUTH = list(range(48, 68))
 # share of the full gap each inner point opens by: corners stay put, the centre opens most
 GAP_PROFILE = {61: 0.85, 62: 1.0, 63: 0.85, 65: 0.85, 66: 1.0, 67: 0.85}
@@ -51,11 +52,10 @@ def offsets(rest: np.ndarray, curves: np.ndarray, amp_x: float = 1.0, amp_y: flo
     off = np.zeros((n, 68, 3))
 
     # 1. close the portrait's own gap (a painted open mouth still closes on p/b/m)
-    g0 = max(0.0, float(inner_gap(rest)))
-    for i in UPPER_INNER:
-        off[:, i, 1] += 0.5 * g0 * GAP_PROFILE[i]
-    for i in LOWER_INNER:
-        off[:, i, 1] -= 0.5 * g0 * GAP_PROFILE[i]
+    for up, low in INNER_PAIRS:   # each facing pair meets halfway
+        g0 = max(0.0, float(rest[low, 1] - rest[up, 1]))
+        off[:, up, 1] += 0.5 * g0
+        off[:, low, 1] -= 0.5 * g0
 
     # 2. open: lower lip rides the jaw, upper lip lifts a little
     gap = open_ * MAX_GAP * d * amp_y

@@ -1,26 +1,131 @@
-"""Runs pocketsphinx over chunks. pocketsphinx holds the GIL, so parallelism needs processes."""
+"""Runs pocketsphinx over chunks. pocketsphinx holds the GIL, so parallelism needs processes: one
+worker process per core (worker.py), started by warm() and kept. Short clips are decoded in this
+process, where handing work elsewhere would cost more than it saves. If a worker fails, its chunk is
+decoded here, so a job never fails for the pool's sake."""
 
 from __future__ import annotations
 
+import os
+import queue
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from .phones import PhoneDecoder
+from .worker import read_msg, write_msg
+
+MAX_WORKERS = 4
+LOCAL_BELOW_S = 6.0          # total audio shorter than this is decoded here
+
+
+class _Worker:
+    def __init__(self, method: str):
+        self.method = method
+        env = dict(os.environ)
+        pkg_root = str(Path(__file__).resolve().parents[3])   # the folder holding makeittalk_server
+        env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen([sys.executable, "-m", "makeittalk_server.engines.default.worker"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env)
+
+    def call(self, samples, words):
+        write_msg(self.proc.stdin, {"method": self.method, "samples": samples, "words": words})
+        reply = read_msg(self.proc.stdout)
+        if reply is None:
+            raise RuntimeError("phone worker exited")
+        status, value = reply
+        if status != "ok":
+            raise RuntimeError(value)
+        return value
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=2)
+        except Exception:
+            self.proc.kill()
 
 
 class DecoderPool:
-    def __init__(self, method: str = "words"):
+    def __init__(self, method: str = "allphone", workers: int | None = None):
+        self.method = method
+        self.n_workers = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
         self._local = PhoneDecoder(method)
-        self._lock = threading.Lock()
+        self._local_lock = threading.Lock()
+        self._idle: queue.Queue | None = None
+        self._start_lock = threading.Lock()
 
     def warm(self) -> None:
         self._local.load()
+        if self.n_workers > 1:
+            self._workers()
+
+    def _workers(self) -> queue.Queue:
+        with self._start_lock:
+            if self._idle is None:
+                q: queue.Queue = queue.Queue()
+                for _ in range(self.n_workers):
+                    w = _Worker(self.method)
+                    try:
+                        w.call(None, None)         # wait until its models are loaded
+                        q.put(w)
+                    except Exception:
+                        w.close()
+                self._idle = q
+            return self._idle
+
+    def _decode_here(self, samples, words):
+        with self._local_lock:
+            return self._local.chunk_phones(samples, words)
+
+    def _decode_anywhere(self, job):
+        samples, words = job
+        idle = self._workers()
+        try:
+            w = idle.get(timeout=0.05)
+        except queue.Empty:                         # no worker free (or none started): do it here
+            return self._decode_here(samples, words)
+        try:
+            out = w.call(samples, words)
+            idle.put(w)
+            return out
+        except Exception:
+            if w.alive():
+                idle.put(w)
+            else:
+                w.close()
+            return self._decode_here(samples, words)
 
     def map(self, jobs, progress=None):
         """[(samples, transcript_words | None)] -> [(phones, words, how)] in order."""
-        out = []
-        with self._lock:
-            for i, (x, tw) in enumerate(jobs):
+        total_s = sum(len(x) for x, _ in jobs) / 16000.0
+        if self.n_workers <= 1 or len(jobs) <= 1 or total_s < LOCAL_BELOW_S:
+            out = []
+            for i, job in enumerate(jobs):
                 if progress is not None:
                     progress.stage("phones", 0.5 * i / max(1, len(jobs)))
-                out.append(self._local.chunk_phones(x, tw))
-        return out
+                out.append(self._decode_here(*job))
+            return out
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        with ThreadPoolExecutor(self.n_workers) as ex:
+            futs = [ex.submit(self._decode_anywhere, job) for job in jobs]
+            try:
+                pending = set(futs)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    if progress is not None:
+                        progress.stage("phones", 0.5 * (len(futs) - len(pending)) / len(futs))
+                return [f.result() for f in futs]
+            finally:
+                for f in futs:
+                    f.cancel()
+
+    def close(self) -> None:
+        if self._idle is not None:
+            while not self._idle.empty():
+                self._idle.get().close()

@@ -11,7 +11,7 @@ import numpy as np
 SR = 16000
 HOP = 160                 # 10 ms
 MIN_PAUSE = 0.25          # s; shorter dips are stops and closures, not pauses
-CHUNK_MIN, CHUNK_MAX = 8.0, 20.0   # s; decoding chunk lengths
+CHUNK_MIN, CHUNK_MAX = 4.0, 12.0   # s; decoding chunk lengths
 
 
 def frame_db(samples: np.ndarray) -> np.ndarray:

@@ -24,6 +24,8 @@ LABIODENTALS = frozenset({"F", "V"})
 OPEN_VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY"})
 VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
 SILENCE = "SIL"
+# vowels after diphthongs are split (expand): the halves are plain vowels
+VOWELS_EXPANDED = VOWELS
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import segments
 
-EMBED_MAX_S = 12.0     # a voice's style is clear from a few seconds; more only costs time
+EMBED_MAX_S = 8.0      # a voice's style is clear from a few seconds; more only costs time
 
 
 class Voice:
@@ -39,8 +39,12 @@ class Voice:
 
 
 def pitch(samples: np.ndarray) -> np.ndarray:
-    """F0 in Hz per 10 ms (0 = unvoiced)."""
+    """F0 in Hz per 10 ms (0 = unvoiced). RAPT on 8 kHz audio: head motion needs the contour, not
+    the last hertz, and this is ~20x cheaper than SWIPE' at 16 kHz."""
     import pysptk
+    import soxr
 
-    x = (np.asarray(samples, dtype=np.float64) * 32767.0)
-    return pysptk.swipe(x, fs=segments.SR, hopsize=segments.HOP, min=60, max=420, threshold=0.3, otype="f0")
+    x = soxr.resample(np.asarray(samples, dtype=np.float32), segments.SR, 8000, quality="LQ") * 32767.0
+    if len(x) < 800:
+        return np.zeros(max(1, len(samples) // segments.HOP))
+    return pysptk.rapt(x.astype(np.float32), fs=8000, hopsize=80, min=60, max=420, otype="f0")
