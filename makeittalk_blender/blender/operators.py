@@ -149,7 +149,7 @@ class MAKEITTALK_OT_start_server(_NotBusy, bpy.types.Operator):
 
 
 def _apply_rest(scene, image_path: str, rest, width: int, height: int) -> None:
-    scene_builder.place_landmarks(scene, rest, width, height)
+    scene_builder.place_landmarks(scene, rest, width, height, image_path)
     scene_builder.build_rest(scene, image_path, rest, width, height)
 
 
@@ -197,7 +197,7 @@ def _job_operator(op, context, render: dict | None):
         return _fail(op, "choose a portrait image first")
     if not os.path.isfile(audio):
         return _fail(op, "choose an audio file first")
-    rest = scene_builder.read_landmarks(context.scene)
+    rest = scene_builder.read_landmarks(context.scene, image)
     params = job_params(settings, context.scene, rest, render, preferences.get(context).checkpoints_dir)
     get_scene = _scene_ref(context)
 

@@ -168,9 +168,14 @@ def test_landmarks_to_correct_round_trip_and_template(bpy_mod, scene):
     ob.data.vertices[30].co.x += 0.1                     # the artist drags the nose tip right
     got = scene_builder.read_landmarks(scene)
     assert got[30, 0] - rest[30, 0] == pytest.approx(0.1 / tm.PixelMap(w, h).scale, rel=1e-4)
+    from makeittalk_blender.blender.operators import job_params
+    params = job_params(scene.makeittalk, scene, got)            # what Animate sends
+    assert params["rest_landmarks"][30][0] == pytest.approx(got[30, 0])
+    assert params["fps"] == pytest.approx(scene.render.fps / scene.render.fps_base)   # the scene's by default
     scene.makeittalk.image_path = str(PORTRAIT)
     assert bpy_mod.ops.makeittalk.place_template() == {"FINISHED"}
-    tpl = scene_builder.read_landmarks(scene)
+    tpl = scene_builder.read_landmarks(scene, str(PORTRAIT))
+    assert scene_builder.read_landmarks(scene, "/elsewhere/other.png") is None   # not for another portrait
     assert tpl.shape == (68, 3) and not np.allclose(tpl[:, :2], rest[:, :2], atol=1.0)
     assert scene_builder.find_role(scene, "portrait") is not None      # the portrait shows at rest
 
