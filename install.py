@@ -25,9 +25,10 @@ VENV = ROOT / ".venv"
 VENV_BPY45 = ROOT / ".venv-bpy45"
 TORCH = "torch==2.13.0"          # the CPU build; a plain "torch" would pull several GB of CUDA packages
 BPY45 = "bpy==4.5.*"
+FACE_ALIGNMENT = "face-alignment==1.5.0"   # optional detector; used only when its weights are on disk
 # Imports that prove the environment works (each must succeed after install).
 CHECK_IMPORTS = ["torch", "numpy", "scipy", "librosa", "soundfile", "soxr", "resemblyzer", "pocketsphinx",
-                 "dlib", "cv2", "fastapi", "uvicorn", "av", "makeittalk_server"]
+                 "dlib", "cv2", "fastapi", "uvicorn", "av", "face_alignment", "makeittalk_server"]
 
 
 def log(msg: str) -> None:
@@ -82,6 +83,9 @@ def setup_main(dev: bool, with_bpy: bool) -> Path:
     pip(py, TORCH)  # first, so nothing later pulls a CUDA build
     spec = "." + (f"[{','.join(extras)}]" if extras else "")
     pip(py, "-e", spec, cwd=ROOT)
+    # face-alignment's declared deps would pull numpy 2 and opencv-python, which bpy (numpy<2) can't take;
+    # what it really imports (torch, cv2, skimage, numba, tqdm) is already in the dependencies.
+    pip(py, "--no-deps", FACE_ALIGNMENT)
     if not imports_ok(py, modules):
         sys.exit("[install] the environment was installed but some modules fail to import; see above")
     stamp_file.write_text(want)

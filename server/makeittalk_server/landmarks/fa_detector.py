@@ -1,8 +1,14 @@
-"""face-alignment (3-D FAN) when its weights are already on disk. Never downloads."""
+"""face-alignment (FAN) when its package and weights are already on disk. Never downloads.
+
+face-alignment 1.x fetches its weights into torch's hub cache (<hub>/checkpoints) on first use. We only
+use it when the files are already there (or in a folder the user configured), and point torch's hub at
+them, so its own download code finds them and never runs.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -10,29 +16,41 @@ import numpy as np
 
 _lock = threading.Lock()
 _model = None
-# File name prefixes face-alignment 1.x uses for its weights (torch hub cache layout).
-_NEEDED = {"landmarks": ("3DFAN4", "2DFAN4"), "detector": ("s3fd",)}
+# File name prefixes of face-alignment 1.5's weights (the names in its download URLs).
+FILES = {"3DFAN4": "3DFAN4-", "2DFAN4": "2DFAN4-", "depth": "depth-", "s3fd": "s3fd-"}
 
 
 def _search_dirs(settings) -> list[Path]:
     dirs = []
     if getattr(settings, "face_alignment_dir", None):
-        dirs.append(Path(settings.face_alignment_dir))
-    hub = os.environ.get("TORCH_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "torch")
-    dirs.append(Path(hub) / "hub" / "checkpoints")
+        d = Path(settings.face_alignment_dir).expanduser()
+        dirs += [d, d / "checkpoints", d / "hub" / "checkpoints"]
+    import torch.hub
+
+    dirs.append(Path(torch.hub.get_dir()) / "checkpoints")
     return dirs
 
 
-def _find(settings) -> dict[str, Path] | None:
-    found = {}
+def _find(settings) -> dict[str, Path]:
+    found: dict[str, Path] = {}
     for d in _search_dirs(settings):
-        if not d.is_dir():
-            continue
-        for f in sorted(d.iterdir()):
-            for kind, prefixes in _NEEDED.items():
-                if kind not in found and f.name.startswith(prefixes):
-                    found[kind] = f
-    return found if len(found) == len(_NEEDED) else None
+        if d.is_dir():
+            for f in sorted(d.iterdir()):
+                for key, prefix in FILES.items():
+                    if key not in found and f.name.startswith(prefix) and f.is_file():
+                        found[key] = f
+    return found
+
+
+def _plan(found: dict[str, Path]) -> str | None:
+    """'3D' when 3-D weights are complete, else '2D', else None."""
+    if "s3fd" not in found:
+        return None
+    if "3DFAN4" in found and "depth" in found:
+        return "3D"
+    if "2DFAN4" in found:
+        return "2D"
+    return None
 
 
 def status(settings) -> dict:
@@ -41,10 +59,11 @@ def status(settings) -> dict:
     except ImportError:
         return {"name": "face_alignment", "ready": False,
                 "reason": "the face-alignment package is not installed (optional; dlib is used)"}
-    if _find(settings) is None:
+    if _plan(_find(settings)) is None:
         where = ", ".join(str(d) for d in _search_dirs(settings))
         return {"name": "face_alignment", "ready": False,
-                "reason": f"weights (3DFAN4/2DFAN4 and s3fd files) not found in {where}; dlib is used"}
+                "reason": f"weights not found (s3fd-*.pth and 2DFAN4-*.pth.tar, or 3DFAN4-* with depth-*) in "
+                          f"{where}; dlib is used. Copy them there or start the server with --face-alignment-dir"}
     return {"name": "face_alignment", "ready": True, "reason": ""}
 
 
@@ -52,18 +71,22 @@ def _load(settings):
     global _model
     with _lock:
         if _model is None:
-            files = _find(settings)
-            if files is None:
+            found = _find(settings)
+            plan = _plan(found)
+            if plan is None:
                 raise RuntimeError("face-alignment weights not found")
-            # face-alignment looks in TORCH_HOME/hub/checkpoints; point it at the folder we found, so the
-            # files are used in place and nothing is fetched.
-            os.environ["TORCH_HOME"] = str(files["landmarks"].parent.parent.parent) \
-                if files["landmarks"].parent.name == "checkpoints" else os.environ.get("TORCH_HOME", "")
             import face_alignment
+            import torch.hub
 
-            kind = face_alignment.LandmarksType.THREE_D if files["landmarks"].name.startswith("3D") \
-                else face_alignment.LandmarksType.TWO_D
-            _model = face_alignment.FaceAlignment(kind, device=settings.torch_device(), flip_input=False)
+            # One folder named 'checkpoints' with links to the files we found, as torch's hub expects.
+            hub = Path(tempfile.mkdtemp(prefix="makeittalk-fa-hub-"))
+            (hub / "checkpoints").mkdir()
+            for f in found.values():
+                os.symlink(f, hub / "checkpoints" / f.name)
+            torch.hub.set_dir(str(hub))
+            kind = face_alignment.LandmarksType.THREE_D if plan == "3D" else face_alignment.LandmarksType.TWO_D
+            _model = face_alignment.FaceAlignment(kind, device=settings.torch_device(), flip_input=False,
+                                                  compile=False)
         return _model
 
 
@@ -76,7 +99,7 @@ def detect(image: np.ndarray, settings):
     if not preds:
         return None
     areas = [np.ptp(p[:, 0]) * np.ptp(p[:, 1]) for p in preds]
-    best = preds[int(np.argmax(areas))]
+    best = np.asarray(preds[int(np.argmax(areas))], dtype=np.float64)
     pts = np.zeros((68, 3))
     pts[:, : best.shape[1]] = best
     box = (pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max())
