@@ -1,5 +1,5 @@
-"""The frames' image-sequence strip in Blender (bpy 5.0 from the venv, in a subprocess so the Blender
-module starts from factory settings): length, start, channel, fps, replacement, errors, and that
+"""The frames' image-sequence strip in Blender (bpy 5.0 from the venv, and bpy 4.5 from .venv-bpy45 when
+present; in a subprocess so the Blender module starts from factory settings): length, start, channel, fps, replacement, errors, and that
 rendering the scene outputs the frames."""
 
 from __future__ import annotations
@@ -86,8 +86,17 @@ def _png(path, value, w=48, h=32):
     cv2.imwrite(str(path), img)
 
 
-@pytest.fixture(scope="module")
-def blender_result(tmp_path_factory):
+def _interpreters():
+    """The venv's bpy (5.0) and, when the repository has it, the Blender 4.5 venv (compat check)."""
+    out = [pytest.param(sys.executable, id="bpy-venv")]
+    old = ROOT / ".venv-bpy45" / "bin" / "python"
+    out.append(pytest.param(str(old), id="bpy-4.5", marks=pytest.mark.skipif(
+        not old.is_file(), reason="no .venv-bpy45 (Blender 4.5 as a module) in this checkout")))
+    return out
+
+
+@pytest.fixture(scope="module", params=_interpreters())
+def blender_result(tmp_path_factory, request):
     base = tmp_path_factory.mktemp("strip")
     frames, bad = base / "frames", base / "bad"
     frames.mkdir()
@@ -98,7 +107,7 @@ def blender_result(tmp_path_factory):
         _png(bad / f"frame_{k:06d}.png", 10 * k)
     script = SCRIPT.format(root=str(ROOT), frames=str(frames), bad=str(bad), render_to=str(base / "render.png"),
                            speech=str(SPEECH))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
+    proc = subprocess.run([request.param, "-c", script], capture_output=True, text=True, timeout=240)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(lines[-1][len("RESULT"):]), base
