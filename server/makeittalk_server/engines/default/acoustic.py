@@ -48,7 +48,7 @@ def _norm(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 DIP_DB = 8.0          # a dip this far below the nearby vowels starts to count as a closure
-DIP_FULL_DB = 18.0    # ... and this far is fully closed
+DIP_FULL_DB = 15.0    # ... and this far is fully closed
 DIP_REACH = 12        # frames (120 ms) either side to find the nearby vowel level
 
 

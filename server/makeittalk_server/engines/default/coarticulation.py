@@ -113,10 +113,10 @@ def mouth_curves(phones_raw, times: np.ndarray, fps: float, duration: float, pro
     curves = blend(phones, times, progress)
     if acoustic is not None and acoustic_weight > 0:
         curves[:, :2] = (1 - acoustic_weight) * curves[:, :2] + acoustic_weight * acoustic[:, :2]
-    close = closure_mask(phones, times, fps)
-    if heard_closure is not None:
-        close = np.maximum(close, heard_closure)
-    close *= 1.0 - vowel_guard(phones, times, fps)
+    guard = vowel_guard(phones, times, fps)
+    close = closure_mask(phones, times, fps) * (1.0 - guard)
+    if heard_closure is not None:   # recognised vowels may be wrong: heard closures are half-guarded
+        close = np.maximum(close, heard_closure * (1.0 - 0.5 * guard))
     rest = rest_mask(phones, times, duration, heard_pauses)
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close

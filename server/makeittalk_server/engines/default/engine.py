@@ -12,7 +12,7 @@ from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
 ACOUSTIC_MIX = {"recognised": 0.5, "transcript": 0.25}   # share of acoustic opening mixed in
-SHUT_TRUST = {"recognised": 0.8, "transcript": 0.0}   # how far heard closures override the phones
+SHUT_TRUST = {"recognised": 1.0, "transcript": 0.0}   # how far heard closures override the phones
 PHONE_DELAY = 0.02     # s; pocketsphinx boundaries come out a little early
 MIN_AGREEMENT = 0.3    # below this, phones and acoustics disagree: the recogniser is lost
 
