@@ -61,6 +61,7 @@ def test_engine_frames_fps_and_tail(engine, ref, obama_rest):
     assert inner_gap(out.frames[-1]) < 1e-6
     # another fps resamples the same track in time
     out25 = engine.run(_engine_input(ref, obama_rest, 25.0), Progress())
+    assert "audio half (cached)" in out25.info["timings_s"]      # same samples: embeddings/AutoVC reused
     assert out25.frames.shape[0] == n_frames_for(inp.audio.duration_s, 25.0) == 122
     np.testing.assert_allclose(out25.frames[0], out.frames[0], atol=1e-9)
     t = 10 / 25.0 * 62.5            # frame 10 at 25 fps = 25.0 at 62.5 fps

@@ -52,6 +52,37 @@ class Result:
     shift: tuple = (0.0, 0.0)
 
 
+class AudioCache:
+    """A few recent clips' speaker embedding and AutoVC output, keyed by the samples' hash."""
+
+    def __init__(self, size: int = 4):
+        import collections
+        import threading
+
+        self.size, self._d, self._lock = size, collections.OrderedDict(), threading.Lock()
+
+    @staticmethod
+    def key(pcm16: np.ndarray, models: Models) -> str:
+        import hashlib
+
+        h = hashlib.sha1(np.ascontiguousarray(pcm16).tobytes())
+        h.update(f"{pcm16.shape}{id(models.autovc)}".encode())
+        return h.hexdigest()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                return self._d[key]
+        return None
+
+    def put(self, key, value):
+        with self._lock:
+            self._d[key] = value
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+
+
 class TooShort(ValueError):
     pass
 
@@ -89,9 +120,11 @@ def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.
 
 def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(256, 256),
             amp_lip_x=2.0, amp_lip_y=2.0, amp_pos=0.5, blink=True, seed=0, check=lambda: None,
-            report=lambda name, frac: None, puppet=None) -> Result:
+            report=lambda name, frac: None, puppet=None, audio_cache=None) -> Result:
     """pcm16: frames x channels int16 at 16 kHz; rest_px: 68 x 2/3 pixel landmarks of the portrait.
-    puppet: a puppet.Puppet for the cartoon path (its close-mouth face, scale/shift; no blinks)."""
+    puppet: a puppet.Puppet for the cartoon path (its close-mouth face, scale/shift; no blinks).
+    audio_cache: optional AudioCache; the audio half (embeddings, AutoVC) is reused for the same samples,
+    so re-animating a clip with other amplitudes, fps, seed or face costs only the landmark half."""
     tm = {}
     t0 = time.perf_counter()
 
@@ -109,18 +142,26 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
     if combine.n_windows(T) < combine.MIN_SEGMENT:
         raise TooShort(f"the audio gives {combine.n_windows(T)} landmark windows; at least "
                        f"{combine.MIN_SEGMENT} are needed (about 0.45 s of audio)")
-    report("speaker embedding", 0.05)
-    au_emb = speaker_embedding.embed(pcm16)                    # before loudness normalisation
-    lap("speaker embedding (au_emb)")
-    loud, _gain = features.loudness_normalise(pcm16)
-    c_org = speaker_embedding.embed(loud)                      # after: AutoVC's source speaker
-    lap("speaker embedding (c_org)")
-    report("audio features", 0.2)
-    mel, f0_onehot, _ = features.autovc_features(loud[:, 0].astype(np.float64) / 32768.0)
-    lap("audio features (mel + F0)")
-    report("content conversion (AutoVC)", 0.3)
-    conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
-    lap("AutoVC")
+    key = audio_cache.key(pcm16, models) if audio_cache is not None else None
+    hit = audio_cache.get(key) if key is not None else None
+    if hit is not None:
+        au_emb, conv = hit
+        lap("audio half (cached)")
+    else:
+        report("speaker embedding", 0.05)
+        au_emb = speaker_embedding.embed(pcm16)                    # before loudness normalisation
+        lap("speaker embedding (au_emb)")
+        loud, _gain = features.loudness_normalise(pcm16)
+        c_org = speaker_embedding.embed(loud)                      # after: AutoVC's source speaker
+        lap("speaker embedding (c_org)")
+        report("audio features", 0.2)
+        mel, f0_onehot, _ = features.autovc_features(loud[:, 0].astype(np.float64) / 32768.0)
+        lap("audio features (mel + F0)")
+        report("content conversion (AutoVC)", 0.3)
+        conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
+        lap("AutoVC")
+        if key is not None:
+            audio_cache.put(key, (au_emb, conv))
     mean, std = constants.mel_mean_std(models.folder)
     mel_norm = combine.normalise_mel(conv, mean, std)
     if puppet is not None:

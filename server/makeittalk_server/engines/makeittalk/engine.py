@@ -32,6 +32,7 @@ class MakeItTalkEngine:
         self._models = None
         self._error: str | None = None
         self._lock = threading.Lock()
+        self._cache = audio2landmark.AudioCache(4)
 
     # ---- readiness -----------------------------------------------------------------------------
     def status(self) -> tuple[bool, str]:
@@ -78,7 +79,7 @@ class MakeItTalkEngine:
             res = audio2landmark.animate(
                 models, pcm, inp.rest, image_size=(inp.width, inp.height), amp_lip_x=p.amp_lip_x,
                 amp_lip_y=p.amp_lip_y, amp_pos=p.amp_pos, blink=p.blink, seed=p.seed, check=progress.check,
-                report=lambda name, f: progress.stage(name, f * 0.95))
+                report=lambda name, f: progress.stage(name, f * 0.95), audio_cache=self._cache)
         except audio2landmark.TooShort as e:
             raise BadInput("audio_too_short", str(e)) from None
         except ValueError as e:   # e.g. degenerate rest landmarks, no voiced audio
