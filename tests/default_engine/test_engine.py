@@ -158,3 +158,25 @@ def test_progress_reaches_the_end(engine, rest, settings):
     assert "phones" in stages and "head" in stages
     fr = [f for _, f in seen]
     assert fr == sorted(fr)
+
+
+def test_ten_minutes_of_audio_in_bounded_memory(engine, rest, settings):
+    import tracemalloc
+
+    clip, _ = load_clip("sentence")
+    unit = np.r_[clip.samples, np.zeros(int(0.6 * 16000), np.float32)]
+    x = np.tile(unit, int(np.ceil(600 * 16000 / len(unit))))[: 600 * 16000]
+    long_clip = clip_from(x)
+    tracemalloc.start()
+    try:
+        tr = make(long_clip, rest, settings, fps=25)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert tr.n_frames == n_frames_for(600.0, 25) == 15000
+    assert np.isfinite(tr.frames).all()
+    # the audio alone is 38 MB and the frames 24 MB; whole-clip spectrograms or per-phone matrices
+    # would be many times this
+    assert peak < 400 * 2**20, peak / 2**20
+    g = gap(tr.frames)
+    assert g[-2000:].max() > 0.1          # still talking at the end: no chunk was lost

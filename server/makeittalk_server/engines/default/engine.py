@@ -37,10 +37,10 @@ class DefaultEngine:
 
     def warm(self) -> None:
         rng = np.random.default_rng(0)
-        x = (rng.standard_normal(segments.SR * 2) * 0.05).astype(np.float32)
+        x = (rng.standard_normal(segments.SR * 3) * 0.05).astype(np.float32)
         self.pool.warm()
         self.voice.load()
-        self.voice.embedding(x, np.ones(200, bool))
+        self.voice.embedding(x, np.ones(300, bool))
         voice.pitch(x[: segments.SR])
 
     # ---- the job ----------------------------------------------------------------------------------

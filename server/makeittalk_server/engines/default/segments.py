@@ -27,7 +27,8 @@ def frame_db(samples: np.ndarray) -> np.ndarray:
 def speech_mask(db: np.ndarray) -> np.ndarray:
     """True for frames that are part of speech (loud enough relative to this clip's own levels)."""
     floor, peak = np.percentile(db, 5), np.percentile(db, 98)
-    thresh = min(floor + 0.35 * (peak - floor), peak - 12.0)
+    # 35 dB under the speech peak is a pause even on a studio-clean take whose floor is digital zero
+    thresh = min(max(floor + 0.35 * (peak - floor), peak - 35.0), peak - 12.0)
     loud = db > thresh
     # bridge short gaps (stop closures) so only real pauses remain
     gap = int(MIN_PAUSE * 100)

@@ -30,7 +30,9 @@ class Voice:
         speech = samples[: len(keep)][keep]
         if len(speech) < segments.SR * 0.8:
             return None
-        speech = speech[: int(EMBED_MAX_S * segments.SR)]
+        # always the same length (short speech is repeated): one input shape, so warm() really warms
+        n = int(EMBED_MAX_S * segments.SR)
+        speech = np.tile(speech, int(np.ceil(n / len(speech))))[:n]
         peak = np.abs(speech).max()
         if peak > 0:
             speech = speech / peak * 0.5
