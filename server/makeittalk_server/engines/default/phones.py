@@ -48,22 +48,40 @@ class PhoneDecoder:
         self._allphone = None
 
     def load(self) -> None:
-        import os
+        """Load the decoders this method uses (each holds its own copy of the acoustic model)."""
+        if self.method == "words":
+            self._recogniser()
+        else:
+            self._phone_loop()
+        self._aligner()
 
+    def _recogniser(self):
         import pocketsphinx as ps
 
         if self._rec is None:
             self._rec = ps.Decoder(loglevel="FATAL", **FAST)
+        return self._rec
+
+    def _aligner(self):
+        import pocketsphinx as ps
+
         if self._ali is None:
             self._ali = ps.Decoder(lm=None, loglevel="FATAL")
-        if self._allphone is None and self.method == "allphone":
+        return self._ali
+
+    def _phone_loop(self):
+        import os
+
+        import pocketsphinx as ps
+
+        if self._allphone is None:
             lm = os.path.join(ps.get_model_path(), "en-us", "en-us-phone.lm.bin")
             self._allphone = ps.Decoder(lm=None, allphone=lm, loglevel="FATAL", **ALLPHONE)
+        return self._allphone
 
     def phone_loop(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
         """Free phone recognition: timed phones straight from the audio."""
-        self.load()
-        d = self._allphone
+        d = self._phone_loop()
         d.start_utt()
         d.process_raw(_pcm(samples), full_utt=True)
         d.end_utt()
@@ -72,8 +90,7 @@ class PhoneDecoder:
 
     # ---- words ------------------------------------------------------------------------------------
     def recognise(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
-        self.load()
-        d = self._rec
+        d = self._recogniser()
         d.start_utt()
         d.process_raw(_pcm(samples), full_utt=True)
         d.end_utt()
@@ -86,14 +103,14 @@ class PhoneDecoder:
 
     def known_words(self, words: list[str]) -> list[str]:
         """Words ready for alignment: unknown ones get a guessed pronunciation added to the dictionary."""
-        self.load()
+        ali = self._aligner()
         out = []
         for w in words:
-            if self._ali.lookup_word(w) is None:
+            if ali.lookup_word(w) is None:
                 pron = textmod.guess_pronunciation(w)
                 if not pron:
                     continue
-                self._ali.add_word(w, pron, True)
+                ali.add_word(w, pron, True)
             out.append(w)
         return out
 
@@ -125,10 +142,10 @@ class PhoneDecoder:
 
     def spread_in_words(self, words: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
         """Phones from the dictionary, spread over each recognised word's time (vowels longer)."""
-        self.load()
+        ali = self._aligner()
         out = []
         for w, s, e in words:
-            pron = self._rec.lookup_word(w) or textmod.guess_pronunciation(w)
+            pron = ali.lookup_word(w) or textmod.guess_pronunciation(w)
             ph = pron.split()
             if not ph:
                 continue
