@@ -85,3 +85,26 @@ def test_chunks_cut_long_audio_at_pauses():
     for (a, b), (c, _) in zip(plan, plan[1:]):
         assert b == c and (b - a) / 16000 <= segments.CHUNK_MAX
         assert np.abs(x[b - 800: b + 800]).max() == 0     # cut inside silence
+
+
+def test_phone_decoding_does_not_depend_on_what_was_decoded_before():
+    import json
+    from pathlib import Path
+
+    import soundfile as sf
+
+    from makeittalk_server.engines.default.phones import PhoneDecoder
+
+    data = Path(__file__).resolve().parent / "data"
+    a, _ = sf.read(data / "sentence.wav", dtype="float32")
+    b, _ = sf.read(data / "papa_mama_baba.wav", dtype="float32")
+    dec = PhoneDecoder("allphone")
+    first = dec.chunk_phones(a)
+    dec.chunk_phones(b)
+    dec.chunk_phones(a[::-1].copy())
+    assert dec.chunk_phones(a) == first
+    words = json.loads((data / "sentence.json").read_text())["text"]
+    aligned = dec.chunk_phones(a, words.lower().replace(",", "").replace(".", "").split())
+    dec.chunk_phones(b)
+    assert dec.chunk_phones(a, words.lower().replace(",", "").replace(".", "").split()) == aligned
+    assert aligned[2] == "transcript" and len(aligned[0]) > 20

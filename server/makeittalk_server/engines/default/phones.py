@@ -15,10 +15,11 @@ from . import text as textmod
 
 # Narrow beams and no second passes: ~15x faster than the defaults, and lip sync needs phone timing
 # and mouth classes more than exact words.
-FAST = dict(fwdflat=False, bestpath=False, beam=1e-25, pbeam=1e-25, wbeam=1e-15, maxhmmpf=1500, ds=2)
+FAST = dict(fwdflat=False, bestpath=False, beam=1e-25, pbeam=1e-25, wbeam=1e-15, maxhmmpf=1500, ds=2, cmn="batch")
+# cmn="batch": each chunk is normalised on its own (see also _decode, which resets the front end).
 # Phone loop: narrow beams, every other frame scored, top-2 Gaussians: ~0.02 x real time of CPU,
 # a third of the cost of the defaults, at no measurable loss in lip-sync scores (bench/eval_lipsync.py).
-ALLPHONE = dict(beam=1e-10, pbeam=1e-10, ds=2, topn=2, lw=2.0, pip=0.5, bestpath=False)
+ALLPHONE = dict(beam=1e-10, pbeam=1e-10, ds=2, topn=2, lw=2.0, pip=0.5, bestpath=False, cmn="batch")
 FRAME_S = 0.01
 _FILLER = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+.*\+)$")
 # typical relative phone lengths, to split a word's time when phone alignment is unavailable
@@ -36,6 +37,15 @@ def _pcm(samples: np.ndarray) -> bytes:
         x = x * (0.5 / peak)
     x = x + DITHER * np.random.default_rng(len(x)).standard_normal(len(x)).astype(np.float32)
     return (np.clip(x, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
+
+
+def _decode(d, pcm: bytes) -> None:
+    """One utterance from a fresh front end: pocketsphinx otherwise carries feature state (CMN and
+    more) from one utterance to the next, and the same chunk would decode differently."""
+    d.reinit_feat()
+    d.start_utt()
+    d.process_raw(pcm, full_utt=True)
+    d.end_utt()
 
 
 class PhoneDecoder:
@@ -66,7 +76,7 @@ class PhoneDecoder:
         import pocketsphinx as ps
 
         if self._ali is None:
-            self._ali = ps.Decoder(lm=None, loglevel="FATAL")
+            self._ali = ps.Decoder(lm=None, loglevel="FATAL", cmn="batch")
         return self._ali
 
     def _phone_loop(self):
@@ -82,18 +92,14 @@ class PhoneDecoder:
     def phone_loop(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
         """Free phone recognition: timed phones straight from the audio."""
         d = self._phone_loop()
-        d.start_utt()
-        d.process_raw(_pcm(samples), full_utt=True)
-        d.end_utt()
+        _decode(d, _pcm(samples))
         return [(s.word, s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S) for s in d.seg()
                 if s.word not in ("SIL", "+NSN+", "+SPN+") and not s.word.startswith("+")]
 
     # ---- words ------------------------------------------------------------------------------------
     def recognise(self, samples: np.ndarray) -> list[tuple[str, float, float]]:
         d = self._recogniser()
-        d.start_utt()
-        d.process_raw(_pcm(samples), full_utt=True)
-        d.end_utt()
+        _decode(d, _pcm(samples))
         out = []
         for s in d.seg():
             if _FILLER.match(s.word):
@@ -123,15 +129,11 @@ class PhoneDecoder:
         d, pcm = self._ali, _pcm(samples)
         try:
             d.set_align_text(" ".join(words))
-            d.start_utt()
-            d.process_raw(pcm, full_utt=True)
-            d.end_utt()
+            _decode(d, pcm)
             if d.hyp() is None:
                 return None
             d.set_alignment()
-            d.start_utt()
-            d.process_raw(pcm, full_utt=True)
-            d.end_utt()
+            _decode(d, pcm)
             al = d.get_alignment()
         except RuntimeError:
             return None
