@@ -110,7 +110,7 @@ def _ensure_server(url: str, token: str, log_path: str):
             raise UserError(e.code, e.message) from None
     _say(f"starting the server on {client.url} (log: {log_path})")
     server_process.start(sys.executable, client.url, token, log_path=log_path)
-    st = jobs.wait(operators.wait_for_server_task(client, server_process.running), interval=0.2)
+    st = jobs.wait(operators.wait_for_server_task(client, server_process.running).start(), interval=0.2)
     if st.phase != "done":
         server_process.stop()
         raise UserError(st.error_code or "server_failed", st.error or "the server did not start")
