@@ -21,6 +21,18 @@ def server_command(python: str, url: str, token: str = "", checkpoints: str = ""
     return cmd
 
 
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it ends, even if that one is killed,
+    so no orphan keeps the port."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start(python: str, url: str, token: str = "", checkpoints: str = "", log_path: str | None = None):
     """Popen of the server; raises ValueError with a plain message when it cannot be started."""
     if not python:
@@ -30,8 +42,11 @@ def start(python: str, url: str, token: str = "", checkpoints: str = "", log_pat
     if running():
         return _proc["p"]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    # its own process group (Ctrl-C in a terminal goes to us; we stop it), tied to our lifetime
     flags = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else \
         {"start_new_session": True}
+    if sys.platform.startswith("linux"):
+        flags["preexec_fn"] = _die_with_parent
     _proc["p"] = subprocess.Popen(server_command(python, url, token, checkpoints), stdout=log,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **flags)
     return _proc["p"]

@@ -89,6 +89,12 @@ def _import_addon():
     return makeittalk_blender
 
 
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
 def _progress_bar(frac: float, width: int = 28) -> str:
     n = int(round(max(0.0, min(1.0, frac)) * width))
     return "[" + "#" * n + "." * (width - n) + f"] {100 * frac:5.1f}%"
@@ -142,6 +148,13 @@ def run(args) -> int:
     logs = tempfile.gettempdir()
     token = args.token if args.token is not None else os.environ.get("MAKEITTALK_TOKEN", "")
     url = args.server or os.environ.get("MAKEITTALK_SERVER", "http://127.0.0.1:8765")
+
+    import signal
+
+    def _terminate(signum, frame):       # a kill runs the clean-up below (server stopped) like Ctrl-C
+        raise KeyboardInterrupt()
+    if threading_main():
+        signal.signal(signal.SIGTERM, _terminate)
 
     t_start = time.monotonic()
     _say("loading Blender")
