@@ -159,3 +159,57 @@ def test_render_frames_when_the_server_offers_a_renderer(bpy_mod, scene, server,
     strip = frames_strip.find_frames_strip(scene)
     assert strip is not None and strip.frame_final_duration == scene.frame_end
     assert scene_builder.find_role(scene, "portrait") is not None
+
+
+class _Layout:
+    """Stands in for UILayout (none exists without a window) and checks what the panel names."""
+
+    def __init__(self, log):
+        self.log = log
+        self.enabled = True
+        self.scale_y = 1.0
+
+    def _child(self, *a, **k):
+        return _Layout(self.log)
+    row = column = box = _child
+
+    def prop(self, data, name, **k):
+        assert name in data.bl_rna.properties, f"panel shows a missing property {name}"
+        self.log.append(("prop", name))
+
+    def operator(self, idname, **k):
+        cat, op = idname.split(".")
+        assert hasattr(getattr(__import__("bpy").ops, cat), op), f"panel shows a missing operator {idname}"
+        self.log.append(("op", idname))
+
+    def label(self, text="", **k):
+        self.log.append(("label", text))
+
+    def progress(self, factor=0.0, type="BAR", text=""):
+        self.log.append(("progress", round(factor, 2), text))
+
+
+def test_panel_draws_every_control_and_the_error(bpy_mod, scene):
+    from makeittalk_blender.blender import panels, properties
+
+    log = []
+    panel = type("P", (), {"layout": _Layout(log)})()
+    st = properties.status()
+    st.error = "the MakeItTalk server is not running at http://127.0.0.1:1 (press 'Start server')"
+    panels.VIEW3D_PT_makeittalk.draw(panel, bpy_mod.context)
+    ops = {x[1] for x in log if x[0] == "op"}
+    assert {"makeittalk.start_server", "makeittalk.test_server", "makeittalk.detect_landmarks",
+            "makeittalk.place_template", "makeittalk.animate", "makeittalk.import_track",
+            "makeittalk.export_track"} <= ops
+    assert "makeittalk.render_frames" not in ops          # no renderer offered yet
+    props = {x[1] for x in log if x[0] == "prop"}
+    assert {"image_path", "audio_path", "engine", "fps", "use_scene_fps", "amp_lip_x", "amp_lip_y", "amp_pos",
+            "blink", "emotion", "intensity", "seed", "transcript"} <= props
+    text = " ".join(x[1] for x in log if x[0] == "label")
+    assert "not running" in text and "Start server" in text
+
+    log.clear()
+    st.error, st.renderers, st.busy, st.progress, st.task, st.stage = "", "warp", True, 0.4, "Animating", "visemes"
+    panels.VIEW3D_PT_makeittalk.draw(panel, bpy_mod.context)
+    assert ("op", "makeittalk.render_frames") in log and ("op", "makeittalk.cancel") in log
+    assert ("progress", 0.4, "Animating: visemes") in log
