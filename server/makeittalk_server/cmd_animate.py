@@ -124,7 +124,6 @@ def _ensure_server(url: str, token: str, log_path: str):
 
 
 def _widest_mouth_frame(scene) -> int:
-    from makeittalk_blender.core import track_math  # noqa: F401
     from makeittalk_blender.blender import track_export
 
     tr = track_export.track_from_scene(scene)
@@ -173,8 +172,7 @@ def run(args) -> int:
         scene = bpy.context.scene
         s = scene.makeittalk
         s.image_path, s.audio_path = portrait, audio
-        from makeittalk_blender.blender import properties as props
-        props.set_engines([args.engine])
+        properties.set_engines([args.engine])
         s.engine = args.engine
         s.use_scene_fps, s.fps = False, args.fps
         s.emotion, s.intensity, s.seed = args.emotion, args.intensity, args.seed
