@@ -148,18 +148,30 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
         au_emb, conv = hit
         lap("audio half (cached)")
     else:
+        # Three independent jobs overlap: the speaker-branch embedding (au_emb, of the file before
+        # loudness normalisation) in a thread, RAPT in a child process, and on this thread the AutoVC
+        # chain (normalise -> c_org -> mel -> AutoVC), which needs the F0 only at its end.
+        from concurrent.futures import ThreadPoolExecutor
+
         report("speaker embedding", 0.05)
-        au_emb = speaker_embedding.embed(pcm16)                    # before loudness normalisation
-        lap("speaker embedding (au_emb)")
-        loud, _gain = features.loudness_normalise(pcm16)
-        c_org = speaker_embedding.embed(loud)                      # after: AutoVC's source speaker
-        lap("speaker embedding (c_org)")
-        report("audio features", 0.2)
-        mel, f0_onehot, _ = features.autovc_features(loud[:, 0].astype(np.float64) / 32768.0)
-        lap("audio features (mel + F0)")
-        report("content conversion (AutoVC)", 0.3)
-        conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
-        lap("AutoVC")
+        with ThreadPoolExecutor(1, thread_name_prefix="au_emb") as pool:
+            au_fut = pool.submit(speaker_embedding.embed, pcm16)
+            loud, _gain = features.loudness_normalise(pcm16)
+            w = features.prepare_signal(loud[:, 0].astype(np.float64) / 32768.0)
+            f0_job = features.RaptJob(w)
+            c_org = speaker_embedding.embed(loud)                  # AutoVC's source speaker
+            lap("speaker embedding (c_org)")
+            report("audio features", 0.2)
+            mel = features.mel_from_signal(w)
+            _, f0_onehot = features.f0_normalise(f0_job.result())
+            n = min(len(mel), len(f0_onehot))
+            mel, f0_onehot = mel[:n], f0_onehot[:n]
+            lap("audio features (mel + F0)")
+            report("content conversion (AutoVC)", 0.3)
+            conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
+            lap("AutoVC")
+            au_emb = au_fut.result()
+            lap("speaker embedding (au_emb, waited)")
         if key is not None:
             audio_cache.put(key, (au_emb, conv))
     mean, std = constants.mel_mean_std(models.folder)

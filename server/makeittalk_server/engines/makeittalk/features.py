@@ -107,7 +107,10 @@ def f0_from_signal(w: np.ndarray, lo: float = 100.0, hi: float = 600.0) -> tuple
 
     Returns (normalised F0 with unvoiced = -1e10, T x 257 float32 one-hot).
     """
-    lf0 = rapt_fresh(w.astype(np.float32) * 32768, lo, hi)
+    return f0_normalise(RaptJob(w, lo, hi).result())
+
+
+def f0_normalise(lf0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     voiced = lf0 != -1e10
     f0 = lf0.astype(float).copy()
     if voiced.any():
@@ -124,41 +127,112 @@ def _rapt(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return pysptk.rapt(x, SR, HOP, min=lo, max=hi, otype=2)
 
 
-def _rapt_child(conn, x, lo, hi):
-    try:
-        conn.send(("ok", _rapt(x, lo, hi)))
-    except Exception as e:  # reported to the parent, which raises it
-        conn.send(("error", f"{type(e).__name__}: {e}"))
-    finally:
-        conn.close()
+# The helper process: reads (n, lo, hi, n float32) requests on stdin; for each one it forks a child
+# that runs RAPT once and writes (status, n, n float32) to stdout, and waits for it. The helper itself
+# never calls RAPT and runs no threads, so every child starts from RAPT's initial state and forking
+# is safe.
+_HELPER = r"""
+import os, struct, sys
+import numpy as np
+import pysptk
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+def read(n):
+    b = b""
+    while len(b) < n:
+        c = inp.read(n - len(b))
+        if not c:
+            sys.exit(0)
+        b += c
+    return b
+while True:
+    n, lo, hi = struct.unpack("<qdd", read(24))
+    x = np.frombuffer(read(4 * n), dtype=np.float32)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            y = np.ascontiguousarray(pysptk.rapt(x, %d, %d, min=lo, max=hi, otype=2), dtype=np.float32)
+            out.write(struct.pack("<qq", 0, y.size) + y.tobytes())
+        except Exception as e:
+            msg = repr(e).encode()
+            out.write(struct.pack("<qq", 1, len(msg)) + msg)
+        out.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+""" % (SR, HOP)
 
 
-def rapt_fresh(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """SPTK's RAPT keeps static state between calls: after some inputs, later calls in the same
-    process give different F0 tracks (checked: clip C after clip B differs in 382 frames). The
-    original runs once per process, so each call here runs in a freshly forked child whose RAPT state
-    is untouched (this process never calls RAPT itself). Where fork is unavailable, RAPT runs in
-    process, and results may then depend on earlier calls."""
-    import multiprocessing as mp
+class _RaptHelper:
+    def __init__(self):
+        import subprocess
+        import sys
 
-    try:
-        ctx = mp.get_context("fork")
-    except ValueError:
-        return _rapt(x, lo, hi)
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_rapt_child, args=(send, x, lo, hi), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        status, value = recv.recv()
-    except EOFError:
-        raise RuntimeError("the F0 tracker (RAPT) process ended without a result") from None
-    finally:
-        recv.close()
-        proc.join()
-    if status != "ok":
-        raise RuntimeError(f"F0 tracking failed: {value}")
-    return value
+        self.proc = subprocess.Popen([sys.executable, "-c", _HELPER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, x: np.ndarray, lo: float, hi: float) -> None:
+        import struct
+
+        self.proc.stdin.write(struct.pack("<qdd", x.size, lo, hi) + np.ascontiguousarray(x, np.float32).tobytes())
+        self.proc.stdin.flush()
+
+    def receive(self) -> np.ndarray:
+        import struct
+
+        head = self.proc.stdout.read(16)
+        if len(head) < 16:
+            raise RuntimeError("the F0 tracker (RAPT) helper process stopped")
+        status, n = struct.unpack("<qq", head)
+        if status != 0:
+            raise RuntimeError("F0 tracking failed: " + self.proc.stdout.read(n).decode(errors="replace"))
+        return np.frombuffer(self.proc.stdout.read(4 * n), dtype=np.float32).copy()   # RAPT gives float32
+
+
+_helper_lock = __import__("threading").Lock()
+_helper: _RaptHelper | None = None
+
+
+class RaptJob:
+    """RAPT on the prepared signal w, started at once in a fresh process; result() waits for it.
+
+    SPTK's RAPT keeps static state between calls: after some inputs, later calls in the same process
+    give different F0 tracks (checked: clip C after clip B differs in 382 frames). The original runs
+    once per process, so every call here runs in a freshly forked child of a small helper process that
+    never calls RAPT itself. It also runs in parallel with the caller. If the helper cannot run, RAPT
+    runs in this process, and results may then depend on earlier calls.
+    """
+
+    def __init__(self, w: np.ndarray, lo: float = 100.0, hi: float = 600.0):
+        global _helper
+        x = (w.astype(np.float32) * 32768).astype(np.float32)
+        self._value = None
+        _helper_lock.acquire()          # one request at a time; released in result()
+        self._locked = True
+        try:
+            if _helper is None or not _helper.alive():
+                _helper = _RaptHelper()
+            _helper.send(x, lo, hi)
+        except Exception:
+            self._release()
+            self._value = _rapt(x, lo, hi)
+
+    def _release(self):
+        if self._locked:
+            self._locked = False
+            _helper_lock.release()
+
+    def result(self) -> np.ndarray:
+        if self._value is None:
+            try:
+                self._value = _helper.receive()
+            finally:
+                self._release()
+        return self._value
+
+    def __del__(self):
+        self._release()
 
 
 def onehot_f0(f0: np.ndarray) -> np.ndarray:
@@ -176,7 +250,8 @@ def onehot_f0(f0: np.ndarray) -> np.ndarray:
 def autovc_features(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """float64 samples (int16 / 32768, channel 0) -> (mel T x 80 float64, F0 one-hot T x 257, f0_norm)."""
     w = prepare_signal(x)
+    job = RaptJob(w)                  # runs while the mel is computed
     mel = mel_from_signal(w)
-    f0_norm, onehot = f0_from_signal(w)
+    f0_norm, onehot = f0_normalise(job.result())
     n = min(len(mel), len(onehot))
     return mel[:n], onehot[:n], f0_norm[:n]
