@@ -104,16 +104,31 @@ def portrait_material(image):
     return mat
 
 
+def mouth_image():
+    """The mouth picture (teeth, cavity, tongue), generated and packed so the .blend keeps it."""
+    img = bpy.data.images.get("MIT Mouth")
+    if img is None:
+        px = tm.mouth_texture(64)
+        img = bpy.data.images.new("MIT Mouth", px.shape[1], px.shape[0], alpha=False)
+        img.pixels.foreach_set(px.astype(np.float32).ravel())
+        img.pack()
+    return img
+
+
 def mouth_material():
     mat = bpy.data.materials.get("MIT Mouth") or bpy.data.materials.new("MIT Mouth")
     compat.use_nodes(mat)
     nt = mat.node_tree
     nt.nodes.clear()
+    tex = nt.nodes.new("ShaderNodeTexImage")
+    tex.image = mouth_image()
+    tex.extension = "EXTEND"
     emit = nt.nodes.new("ShaderNodeEmission")
-    emit.inputs["Color"].default_value = MOUTH_COLOUR
     out = nt.nodes.new("ShaderNodeOutputMaterial")
+    nt.links.new(tex.outputs["Color"], emit.inputs["Color"])
     nt.links.new(emit.outputs["Emission"], out.inputs["Surface"])
-    mat.diffuse_color = MOUTH_COLOUR              # what Workbench shows
+    nt.nodes.active = tex
+    mat.diffuse_color = MOUTH_COLOUR
     return mat
 
 
@@ -129,10 +144,16 @@ def build_mesh(name: str, rest: np.ndarray, width: int, height: int, image):
     loop_v = np.empty(len(me.loops), dtype=np.int32)
     me.loops.foreach_get("vertex_index", loop_v)
     uv = me.uv_layers.new(name="Portrait")
-    uv.data.foreach_set("uv", pm.uv(pts[loop_v]).astype(np.float32).ravel())
+    uvs = pm.uv(pts[loop_v])
+    mouth = _mouth_faces(tri_pts, faces, len(mp.points))
+    corner = 0
+    for f, is_mouth in zip(faces, mouth):     # mouth corners map into the mouth picture, by landmark
+        if is_mouth:
+            uvs[corner:corner + len(f)] = [tm.MOUTH_UV.get(v, (0.5, 0.5)) for v in f]
+        corner += len(f)
+    uv.data.foreach_set("uv", uvs.astype(np.float32).ravel())
     me.materials.append(portrait_material(image))
     me.materials.append(mouth_material())
-    mouth = _mouth_faces(tri_pts, faces, len(mp.points))
     me.polygons.foreach_set("material_index", np.array(mouth, dtype=np.int32))
     me.update(calc_edges=True)
     me.validate(clean_customdata=False)

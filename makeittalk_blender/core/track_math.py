@@ -199,3 +199,30 @@ def semantic_offsets(rest: np.ndarray) -> dict:
     # brow raise
     out["brow_raise"][17:27, 1] = -0.15 * d
     return out
+
+
+# ---- the mouth interior -------------------------------------------------------------------------
+# Mouth faces get their own UVs (by landmark, not by position), so the mouth picture stretches with the
+# opening: upper inner lip at the top (teeth show under it), lower inner lip at the bottom (tongue).
+MOUTH_UV = {60: (0.0, 0.5), 61: (0.25, 1.0), 62: (0.5, 1.0), 63: (0.75, 1.0),
+            64: (1.0, 0.5), 65: (0.75, 0.0), 66: (0.5, 0.0), 67: (0.25, 0.0)}
+
+
+def mouth_texture(size: int = 64) -> np.ndarray:
+    """size x size x 4 RGBA (display values, row 0 at the bottom as Blender stores pixels):
+    dark cavity, a band of upper teeth, a tongue towards the bottom."""
+    v = (np.arange(size) + 0.5) / size
+    u = (np.arange(size) + 0.5) / size
+    uu, vv = np.meshgrid(u, v)
+    img = np.empty((size, size, 4))
+    img[..., 3] = 1.0
+    edge = np.clip(1.0 - np.abs(uu - 0.5) * 2.0, 0.0, 1.0) ** 0.5          # darker towards the corners
+    cavity = np.array([0.16, 0.05, 0.05])
+    img[..., :3] = cavity * (0.55 + 0.45 * edge[..., None])
+    teeth = (vv > 0.80) & (np.abs(uu - 0.5) < 0.36)
+    gaps = (np.abs(((uu - 0.5) * 9.0) % 1.0 - 0.5) < 0.05) | (vv > 0.97)
+    img[teeth & ~gaps, :3] = (0.86, 0.83, 0.76)
+    img[teeth & gaps, :3] = (0.55, 0.50, 0.46)
+    tongue = ((uu - 0.5) / 0.42) ** 2 + ((vv - 0.0) / 0.30) ** 2 < 1.0
+    img[tongue, :3] = np.array([0.55, 0.22, 0.22]) * (0.7 + 0.3 * edge[tongue][:, None])
+    return img

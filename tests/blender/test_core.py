@@ -214,3 +214,12 @@ def test_job_task_against_a_stopped_server_fails_in_plain_words(tmp_path):
     st = jobs.wait(task, timeout=10)
     assert st.phase == "failed" and st.error_code == "server_down" and "Start server" in st.error
     assert not math.isnan(st.progress)
+
+
+def test_mouth_picture_has_teeth_on_top_and_a_dark_cavity():
+    img = track_math.mouth_texture(64)
+    assert img.shape == (64, 64, 4) and (img >= 0).all() and (img <= 1).all()
+    top, middle = img[60, 32, :3], img[40, 32, :3]          # row 0 is the bottom (Blender's order)
+    assert top.min() > 0.7 and middle.max() < 0.25
+    assert set(track_math.MOUTH_UV) == set(track_math.INNER_LIPS)
+    assert all(track_math.MOUTH_UV[i][1] == 1.0 for i in (61, 62, 63))
