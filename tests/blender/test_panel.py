@@ -213,3 +213,24 @@ def test_panel_draws_every_control_and_the_error(bpy_mod, scene):
     panels.VIEW3D_PT_makeittalk.draw(panel, bpy_mod.context)
     assert ("op", "makeittalk.render_frames") in log and ("op", "makeittalk.cancel") in log
     assert ("progress", 0.4, "Animating: visemes") in log
+
+
+def test_start_server_runs_the_installed_server_and_reports_it(bpy_mod, scene):
+    from serverproc import free_port, server_python
+
+    from makeittalk_blender.blender import preferences, properties, server_process
+
+    url = f"http://127.0.0.1:{free_port()}"
+    _use(url)
+    saved = preferences._Defaults.server_python
+    preferences._Defaults.server_python = server_python()
+    try:
+        assert bpy_mod.ops.makeittalk.start_server() == {"FINISHED"}
+        _run_to_end(180)
+        st = properties.status()
+        assert st.error == "" and st.server_ok and "engines default" in st.message, (st.error, st.message)
+        assert server_process.running()
+    finally:
+        preferences._Defaults.server_python = saved
+        server_process.stop()
+    assert not server_process.running()
