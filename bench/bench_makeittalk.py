@@ -78,11 +78,12 @@ def main() -> None:
     t = time.perf_counter()
     A.animate(models, pcm[:32000], rest)        # warm-up: librosa/numba, resemblyzer, kernels
     t_warm = time.perf_counter() - t
-    totals, stages = [], []
+    totals, stages, cpu = [], [], []
     for _ in range(args.runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = A.animate(models, pcm, rest)
         totals.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         stages.append(res.timings)
     total = statistics.median(totals)
     stage_med = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
@@ -106,6 +107,8 @@ def main() -> None:
           f"first (warm-up) run on 2 s {t_warm:.2f} s")
     print(f"audio -> landmarks: median {total:.3f} s of {args.runs} runs ({', '.join(f'{v:.2f}' for v in totals)})"
           f" -> {seconds / total:.1f}x real time (RTF {total / seconds:.4f})")
+    print(f"  CPU time of this process per run: median {statistics.median(cpu):.2f} s (all its threads; the "
+          f"forked RAPT child not included)")
     for k, v in stage_med.items():
         print(f"  {k:<32} {v:7.3f} s")
     print(f"re-animate the same clip (cached audio half, other amp_pos): {t_rerun:.3f} s "

@@ -155,11 +155,11 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
 
         report("speaker embedding", 0.05)
         with ThreadPoolExecutor(1, thread_name_prefix="au_emb") as pool:
-            au_fut = pool.submit(speaker_embedding.embed, pcm16)
+            au_fut = pool.submit(speaker_embedding.embed, pcm16, models.device)
             loud, _gain = features.loudness_normalise(pcm16)
             w = features.prepare_signal(loud[:, 0].astype(np.float64) / 32768.0)
             f0_job = features.RaptJob(w)
-            c_org = speaker_embedding.embed(loud)                  # AutoVC's source speaker
+            c_org = speaker_embedding.embed(loud, models.device)   # AutoVC's source speaker
             lap("speaker embedding (c_org)")
             report("audio features", 0.2)
             mel = features.mel_from_signal(w)
