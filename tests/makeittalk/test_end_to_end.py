@@ -112,3 +112,21 @@ def test_cli_track_reproduces_original(ckpt_dir, ref, tmp_path):
     expected = ref("clipA/track_final_px")
     assert track["engine"] == "makeittalk" and track["fps"] == 62.5 and frames.shape == (305, 68, 3)
     assert np.abs(frames[:287, :, :2] - expected[..., :2]).max() < PX_TOL
+
+
+def test_engine_stops_when_cancelled(engine, ref, obama_rest):
+    from makeittalk_server.errors import Cancelled
+    from makeittalk_server.progress import Progress
+
+    calls = []
+
+    class CancelLater(Progress):
+        def stage(self, name, fraction=None):
+            calls.append(name)
+            if name == "landmark networks":
+                self.cancel()
+            super().stage(name, fraction)
+
+    with pytest.raises(Cancelled):
+        engine.run(_engine_input(ref, obama_rest, 30.0, seed=3), CancelLater())
+    assert "landmark networks" in calls

@@ -95,12 +95,11 @@ def windows_of(mel_norm: torch.Tensor) -> torch.Tensor:
 
 @torch.inference_mode()
 def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.ndarray,
-             segs: list[tuple[int, int]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+             segs: list[tuple[int, int]], check=lambda: None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Raw content and speaker outputs per segment."""
     dev = models.device
     x = torch.from_numpy(np.ascontiguousarray(mel_norm, dtype=np.float32)).to(dev)
     win = windows_of(x)
-    n = win.shape[0]
     used = segs[-1][1] if segs else 0
     face_t = torch.from_numpy(face_id.astype(np.float32)).to(dev)
     con, code = [], []
@@ -108,13 +107,14 @@ def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.
         w = win[s:min(used, s + BATCH_WINDOWS)].contiguous()
         con.append(models.content(w, face_t.expand(w.shape[0], -1)))
         code.append(models.speaker.encode_windows(w))
+        check()                      # long clips: let a cancel stop between batches
     con_all, code_all = torch.cat(con), torch.cat(code)
     emb_t = torch.from_numpy(np.asarray(emb, np.float32)).to(dev) * speaker_branch.EMB_COEF
     spk_out, con_out = [], []
     for a, b in segs:
+        check()
         spk_out.append(models.speaker.head(code_all[a:b], emb_t[None].expand(b - a, -1)).float().cpu().numpy())
         con_out.append(con_all[a:b].float().cpu().numpy())
-    del n
     return con_out, spk_out
 
 
@@ -184,7 +184,7 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
     n = combine.n_windows(mel_norm.shape[0])
     segs = combine.segments(n)
     report("landmark networks", 0.5)
-    con, spk = branches(models, mel_norm, ff.face_id, au_emb, segs)
+    con, spk = branches(models, mel_norm, ff.face_id, au_emb, segs, check)
     lap("landmark branches")
     parts = [combine.combine_segment(s, c, ff.face_id, amp_pos, amp_lip_x, amp_lip_y) for s, c in zip(spk, con)]
     pred = combine.finish(np.concatenate(parts, axis=0))
