@@ -14,7 +14,7 @@ import pytest
 from makeittalk_blender.core import jobs, track_math, trackfile
 from makeittalk_blender.core.client import Client, ClientError, encode_multipart
 from makeittalk_blender.core.template_face import TEMPLATE_68, template_landmarks
-from synth import make_track, monalisa_rest
+from blender_synth import make_track, monalisa_rest
 
 
 def test_track_round_trips_through_json(tmp_path):

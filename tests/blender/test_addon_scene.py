@@ -9,7 +9,7 @@ import pytest
 
 from makeittalk_blender.core import track_math as tm
 from makeittalk_blender.core import trackfile
-from synth import PORTRAIT, SPEECH, make_track
+from blender_synth import PORTRAIT, SPEECH, make_track
 
 
 def _evaluated_landmarks(bpy, scene, ob, frame: int) -> np.ndarray:
@@ -160,7 +160,7 @@ def test_workbench_render_matches_the_portrait_and_an_open_mouth_changes_only_th
 
 def test_landmarks_to_correct_round_trip_and_template(bpy_mod, scene):
     from makeittalk_blender.blender import scene_builder
-    from synth import monalisa_rest
+    from blender_synth import monalisa_rest
 
     rest, w, h = monalisa_rest()
     ob = scene_builder.place_landmarks(scene, rest, w, h)

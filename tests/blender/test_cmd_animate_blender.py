@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from serverproc import server_python
-from synth import PORTRAIT
+from blender_synth import PORTRAIT
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from synth import PORTRAIT, SPEECH, monalisa_rest
+from blender_synth import PORTRAIT, SPEECH, monalisa_rest
 
 
 def _closed_url() -> str:
