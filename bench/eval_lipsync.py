@@ -53,6 +53,17 @@ def rest_face():
     return landmarks.detect(image.decode(FACE.read_bytes()), Settings()).landmarks
 
 
+_SYNTH_CACHE: dict = {}
+
+
+def synth(text, voice, rate):
+    """espeak-ng output varies a little from call to call; within one process, compare like with like."""
+    key = (text, voice, rate)
+    if key not in _SYNTH_CACHE:
+        _SYNTH_CACHE[key] = espeak_timing.synth(text, voice, rate)
+    return _SYNTH_CACHE[key]
+
+
 def run(which: str, fps: float, modes=("recognised", "transcript"), limit: int | None = None):
     from makeittalk_server import engines, pipeline
     from makeittalk_server.audio import SR, AudioClip
@@ -69,7 +80,7 @@ def run(which: str, fps: float, modes=("recognised", "transcript"), limit: int |
             for si, text in enumerate(cfg["sentences"]):
                 if limit and si >= limit:
                     break
-                x, phones, dur = espeak_timing.synth(text, voice, rate)
+                x, phones, dur = synth(text, voice, rate)
                 x = np.r_[np.zeros(int(0.4 * SR), np.float32), x, np.zeros(int(0.5 * SR), np.float32)]
                 phones = [(p, s + 0.4, e + 0.4) for p, s, e in phones]
                 clip = AudioClip(samples=x, raw=x[:, None], source_sr=SR)

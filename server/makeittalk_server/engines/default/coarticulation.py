@@ -12,10 +12,16 @@ import numpy as np
 
 from . import visemes
 
-TAU_ANTICIPATE = 0.070     # s; how early the next phone starts shaping the mouth
-TAU_CARRY = 0.055          # s; how long the last phone lingers
+# Time constants (s) of the dominance fall-off before a phone (anticipation) and after it (carry-over).
+# Opening and jaw move fast (a vowel reaches its opening in its middle); lip shape (rounding, spread,
+# tuck) is planned further ahead, as lip rounding is in speech.
+TAU_ANTICIPATE = {"open": 0.032, "shape": 0.070}
+TAU_CARRY = {"open": 0.026, "shape": 0.055}
+REST_DOMINANCE = 0.05
+SHAPE = 2.0                # dominance fall-off exponent (2 = Gaussian-like)
 REACH = 0.30               # s; beyond this a phone has no influence (keeps the cost linear)
 CLOSURE_RAMP = 0.035       # s; lips close / release over this time around p/b/m
+HEARD_GUARD = 1.0          # how far vowel guards hold off heard closures (recognised vowels may be wrong)
 REST_PAUSE = 0.30          # s; pauses at least this long bring the mouth to rest
 REST_MARGIN = 0.05         # s; rest starts this far inside the pause
 REST_RAMP = 0.08           # s
@@ -31,16 +37,18 @@ def blend(phones: list[tuple[str, float, float]], times: np.ndarray, progress=No
     """Dominance-blended parameters (n x 4) at `times` for expanded phones [(phone, start, end)]."""
     n = len(times)
     num = np.zeros((n, visemes.N_PARAMS))
-    den = np.full((n, visemes.N_PARAMS), 1e-6)   # an empty stretch rests at 0 (closed, neutral)
+    # a weak pull towards rest everywhere: gaps between phones drift closed instead of jumping
+    den = np.full((n, visemes.N_PARAMS), REST_DOMINANCE)
     tgt, dom = visemes.target_array(phones)
     for i, (_, s, e) in enumerate(phones):
         if progress is not None and i % 512 == 0:
             progress.check()
         w = _window(times, s, e)
         t = times[w]
-        before = np.clip(s - t, 0.0, None) / TAU_ANTICIPATE
-        after = np.clip(t - e, 0.0, None) / TAU_CARRY
-        d = np.exp(-(before + after) ** 1.5)[:, None] * dom[i]
+        before, after = np.clip(s - t, 0.0, None), np.clip(t - e, 0.0, None)
+        d_open = np.exp(-(before / TAU_ANTICIPATE["open"] + after / TAU_CARRY["open"]) ** SHAPE)
+        d_shape = np.exp(-(before / TAU_ANTICIPATE["shape"] + after / TAU_CARRY["shape"]) ** SHAPE)
+        d = np.stack([d_open, d_open, d_shape, d_shape], axis=1) * dom[i]
         num[w] += d * tgt[i]
         den[w] += d
     return num / den
@@ -116,7 +124,7 @@ def mouth_curves(phones_raw, times: np.ndarray, fps: float, duration: float, pro
     guard = vowel_guard(phones, times, fps)
     close = closure_mask(phones, times, fps) * (1.0 - guard)
     if heard_closure is not None:   # recognised vowels may be wrong: heard closures are half-guarded
-        close = np.maximum(close, heard_closure * (1.0 - 0.5 * guard))
+        close = np.maximum(close, heard_closure * (1.0 - HEARD_GUARD * guard))
     rest = rest_mask(phones, times, duration, heard_pauses)
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close

@@ -11,9 +11,11 @@ from .phones import PhoneDecoder, split_words
 from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
-ACOUSTIC_MIX = {"recognised": 0.5, "transcript": 0.25}   # share of acoustic opening mixed in
+ACOUSTIC_MIX = {"recognised": 0.6, "transcript": 0.25}   # share of acoustic opening mixed in
 SHUT_TRUST = {"recognised": 1.0, "transcript": 0.0}   # how far heard closures override the phones
-PHONE_DELAY = 0.02     # s; pocketsphinx boundaries come out a little early
+# s; forced-alignment boundaries come out a little early; phone-loop ones are in phase with the
+# acoustic curves they are mixed with
+PHONE_DELAY = {"recognised": 0.0, "transcript": 0.02}
 MIN_AGREEMENT = 0.3    # below this, phones and acoustics disagree: the recogniser is lost
 
 
@@ -112,8 +114,8 @@ class DefaultEngine:
         jobs = [(samples[a:b], shares[i] if shares else None) for i, (a, b) in enumerate(plan)]
         phones, words, hows = [], [], set()
         for i, (ph, w, how) in enumerate(self.pool.map(jobs, progress)):
-            off = plan[i][0] / segments.SR
-            phones += [(x, s + off + PHONE_DELAY, e + off + PHONE_DELAY) for x, s, e in ph]
+            off = plan[i][0] / segments.SR + PHONE_DELAY.get(how, 0.0)
+            phones += [(x, s + off, e + off) for x, s, e in ph]
             words += w
             hows.add(how)
         how = "transcript" if hows == {"transcript"} else "recognised"
