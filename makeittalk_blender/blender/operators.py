@@ -131,7 +131,9 @@ class MAKEITTALK_OT_start_server(_NotBusy, bpy.types.Operator):
         p = preferences.get(context)
         client = make_client(context)
         try:
-            client.health()
+            # on the main thread, so only a one-second look (a refused localhost port answers at once);
+            # the process must be started from here so that it ends with Blender
+            Client(p.server_url, p.token, timeout=1.0).health()
             properties.status().message = "The server is already running"
             return {"FINISHED"}
         except ClientError:
