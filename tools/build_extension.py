@@ -28,7 +28,7 @@ REPO = "user_default"
 MODULE = f"bl_ext.{REPO}.{EXT_ID}"
 
 
-def find_blender_ext(explicit: str | None = None) -> str:
+def find_blender_ext(explicit: str | None = None) -> str | None:
     """blender_ext.py: given, from the bpy of this Python, or from the repository's .venv."""
     if explicit:
         return explicit
@@ -41,7 +41,7 @@ def find_blender_ext(explicit: str | None = None) -> str:
         hits = sorted(glob.glob(os.path.join(r, "*", "scripts", "addons_core", "bl_pkg", "cli", "blender_ext.py")))
         if hits:
             return hits[-1]
-    raise SystemExit("build_extension: blender_ext.py not found (install bpy, or pass --blender-ext PATH)")
+    return None
 
 
 def stage(dest: str) -> str:
@@ -52,16 +52,23 @@ def stage(dest: str) -> str:
     return dest
 
 
-def build(out_dir: str, blender_ext: str | None = None) -> str:
+def build(out_dir: str, blender_ext: str | None = None, blender: str | None = None) -> str:
+    """Blender's validator and builder: blender_ext.py under this Python, else `blender --command extension`."""
     tool = find_blender_ext(blender_ext)
+    if tool:
+        cli = [sys.executable, tool]
+    elif blender:
+        cli = [blender, "--command", "extension"]
+    else:
+        raise SystemExit("build_extension: Blender's extension tool was not found: install bpy in this Python, "
+                         "or pass --blender-ext PATH or --blender PATH")
     os.makedirs(out_dir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         src = stage(os.path.join(tmp, EXT_ID))
-        subprocess.run([sys.executable, tool, "validate", src], check=True)
-        subprocess.run([sys.executable, tool, "build", "--source-dir", src, "--output-dir", os.path.abspath(out_dir)],
-                       check=True)
+        subprocess.run(cli + ["validate", src], check=True)
+        subprocess.run(cli + ["build", "--source-dir", src, "--output-dir", os.path.abspath(out_dir)], check=True)
     zips = sorted(glob.glob(os.path.join(out_dir, f"{EXT_ID}-*.zip")), key=os.path.getmtime)
-    subprocess.run([sys.executable, tool, "validate", zips[-1]], check=True)
+    subprocess.run(cli + ["validate", zips[-1]], check=True)
     return os.path.abspath(zips[-1])
 
 
@@ -103,16 +110,18 @@ def main(argv=None) -> int:
     ap.add_argument("--checkpoints", default=None, help="folder of the official MakeItTalk checkpoints")
     args = ap.parse_args(argv)
 
-    zip_path = build(args.out, args.blender_ext)
+    blender = None
+    if args.blender:
+        blender = shutil.which("blender") if args.blender == "PATH" else args.blender
+        if not blender:
+            raise SystemExit("build_extension: no 'blender' on PATH")
+    zip_path = build(args.out, args.blender_ext, blender)
     print(f"built {zip_path}")
     prefs = {k: v for k, v in (("server_python", args.server_python and os.path.abspath(args.server_python)),
                                 ("server_url", args.server_url), ("token", args.token),
                                 ("checkpoints_dir", args.checkpoints and os.path.abspath(args.checkpoints)))
              if v is not None}
-    if args.blender:
-        blender = shutil.which("blender") if args.blender == "PATH" else args.blender
-        if not blender:
-            raise SystemExit("build_extension: no 'blender' on PATH")
+    if blender:
         install_blender(blender, zip_path, prefs)
     if args.bpy_python:
         install_bpy(args.bpy_python, zip_path, prefs)
