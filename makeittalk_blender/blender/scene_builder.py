@@ -240,6 +240,9 @@ def build_rest(scene, image_path: str, rest: np.ndarray, width: int | None = Non
     if head.animation_data:
         head.animation_data.action = None
     head.location, head.rotation_euler, head.scale = pivot_w, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+    # parented, so moving the portrait moves the whole rig (the hook then works in portrait space)
+    head.parent = ob
+    head.matrix_parent_inverse = Matrix.Identity(4)
 
     for vg in list(ob.vertex_groups):
         ob.vertex_groups.remove(vg)

@@ -56,6 +56,11 @@ def test_every_landmark_follows_the_track(bpy_mod, scene, built):
         err = np.abs(got - track.frames[frame - 1, :, :2]).max()
         assert err < 0.001 * track.width, f"frame {frame}: landmark off by {err:.4f} px"
         assert err < 1e-3            # in fact far tighter than the 0.1 % asked
+    # moving the portrait object moves the rig with it: local positions are unchanged
+    ob.location = (0.5, 0.0, -0.25)
+    ob.rotation_euler = (0.0, 0.3, 0.0)
+    got = _evaluated_landmarks(bpy_mod, scene, ob, 17)
+    assert np.abs(got - track.frames[16, :, :2]).max() < 1e-3
 
 
 def test_fcurves_one_per_landmark_axis_grouped_by_region_and_head_apart(bpy_mod, scene, built):
