@@ -80,3 +80,10 @@ def test_tail_closes_mouth():
     gap = lambda f: np.abs(f[[61, 62, 63], 1] - f[[67, 66, 65], 1]).max()
     assert gap(out[-1]) < 1e-9 < gap(out[0])
     np.testing.assert_array_equal(out[-1, :48], rest[:48])       # only the mouth moves
+
+
+def test_text_round_trip_is_the_decimal_rounding():
+    x = (np.random.RandomState(0).randn(200000) * 3).astype(np.float32)
+    x[:4] = [0.0000005, -0.0000015, 1.2345675, 2.5e-7]       # near or at halves of the 6th decimal
+    expected = np.array([float("%.6f" % v) for v in x.astype(np.float64)])
+    np.testing.assert_array_equal(C.text_round_trip(x), expected)

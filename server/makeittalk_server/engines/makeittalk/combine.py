@@ -131,6 +131,15 @@ def finish(pred: np.ndarray) -> np.ndarray:
 
 
 def text_round_trip(pred: np.ndarray) -> np.ndarray:
-    """The original writes the prediction with %.6f and reads it back (float64): exact decimal rounding."""
-    flat = pred.astype(np.float64).ravel()
-    return np.array(" ".join(map("{:.6f}".format, flat.tolist())).split(), dtype=np.float64).reshape(pred.shape)
+    """The original writes the prediction with %.6f and reads it back (float64).
+
+    rint(v * 1e6) / 1e6 gives the same double as float('%.6f' % v) except where v * 1e6 lies within
+    rounding error of a half; those few values go through the string formatting itself.
+    """
+    v = np.asarray(pred, dtype=np.float64)
+    y = v * 1e6
+    out = np.rint(y) / 1e6
+    near_half = np.abs(y - np.floor(y) - 0.5) < 1e-6
+    if near_half.any():
+        out[near_half] = [float("%.6f" % x) for x in v[near_half]]
+    return out
