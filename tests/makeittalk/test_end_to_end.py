@@ -130,3 +130,17 @@ def test_engine_stops_when_cancelled(engine, ref, obama_rest):
     with pytest.raises(Cancelled):
         engine.run(_engine_input(ref, obama_rest, 30.0, seed=3), CancelLater())
     assert "landmark networks" in calls
+
+
+def test_cancel_while_f0_runs_leaves_the_next_run_correct(models, ref, pcm, obama_rest):
+    class Stop(Exception):
+        pass
+
+    def report(name, frac):
+        if name == "audio features":        # RAPT is running in the helper at this point
+            raise Stop()
+
+    with pytest.raises(Stop):
+        A.animate(models, pcm("clipC"), obama_rest, report=report)
+    res = A.animate(models, pcm("clipB"), obama_rest)
+    assert np.abs(res.pred - ref("clipB/pred_fls_float32")).max() < 1e-5

@@ -159,11 +159,14 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
             loud, _gain = features.loudness_normalise(pcm16)
             w = features.prepare_signal(loud[:, 0].astype(np.float64) / 32768.0)
             f0_job = features.RaptJob(w)
-            c_org = speaker_embedding.embed(loud, models.device)   # AutoVC's source speaker
-            lap("speaker embedding (c_org)")
-            report("audio features", 0.2)
-            mel = features.mel_from_signal(w)
-            _, f0_onehot = features.f0_normalise(f0_job.result())
+            try:
+                c_org = speaker_embedding.embed(loud, models.device)   # AutoVC's source speaker
+                lap("speaker embedding (c_org)")
+                report("audio features", 0.2)
+                mel = features.mel_from_signal(w)
+                _, f0_onehot = features.f0_normalise(f0_job.result())
+            finally:
+                f0_job.close()          # on errors/cancel: keep the helper's answers in step
             n = min(len(mel), len(f0_onehot))
             mel, f0_onehot = mel[:n], f0_onehot[:n]
             lap("audio features (mel + F0)")

@@ -208,31 +208,50 @@ class RaptJob:
         global _helper
         x = (w.astype(np.float32) * 32768).astype(np.float32)
         self._value = None
-        _helper_lock.acquire()          # one request at a time; released in result()
-        self._locked = True
+        self._pending = False
+        _helper_lock.acquire()          # one request at a time: released once its answer is read
         try:
             if _helper is None or not _helper.alive():
                 _helper = _RaptHelper()
             _helper.send(x, lo, hi)
+            self._pending = True
         except Exception:
-            self._release()
+            _discard_helper()
+            _helper_lock.release()
             self._value = _rapt(x, lo, hi)
 
-    def _release(self):
-        if self._locked:
-            self._locked = False
-            _helper_lock.release()
-
     def result(self) -> np.ndarray:
-        if self._value is None:
+        if self._pending:
+            self._pending = False
             try:
                 self._value = _helper.receive()
+            except Exception:
+                _discard_helper()       # the answer stream may be out of step: start a new helper next time
+                raise
             finally:
-                self._release()
+                _helper_lock.release()
         return self._value
 
+    def close(self) -> None:
+        """Collect (and drop) an answer nobody asked for, so the next request gets its own answer."""
+        if self._pending:
+            try:
+                self.result()
+            except Exception:
+                pass
+
     def __del__(self):
-        self._release()
+        self.close()
+
+
+def _discard_helper() -> None:
+    global _helper
+    if _helper is not None:
+        try:
+            _helper.proc.kill()
+        except Exception:
+            pass
+    _helper = None
 
 
 def onehot_f0(f0: np.ndarray) -> np.ndarray:
@@ -251,7 +270,10 @@ def autovc_features(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """float64 samples (int16 / 32768, channel 0) -> (mel T x 80 float64, F0 one-hot T x 257, f0_norm)."""
     w = prepare_signal(x)
     job = RaptJob(w)                  # runs while the mel is computed
-    mel = mel_from_signal(w)
-    f0_norm, onehot = f0_normalise(job.result())
+    try:
+        mel = mel_from_signal(w)
+        f0_norm, onehot = f0_normalise(job.result())
+    finally:
+        job.close()
     n = min(len(mel), len(onehot))
     return mel[:n], onehot[:n], f0_norm[:n]
