@@ -36,8 +36,18 @@ class Voice:
         peak = np.abs(speech).max()
         if peak > 0:
             speech = speech / peak * 0.5
+        import torch
+
         with self._lock:
-            return self._encoder.embed_utterance(speech.astype(np.float32))
+            # One thread: this LSTM steps 160 frames x 3 layers, and with more threads every step is a
+            # barrier; on a busy machine each barrier can wait a whole scheduler slice (seconds in all).
+            # Jobs run one at a time, so borrowing the global setting briefly is safe.
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                return self._encoder.embed_utterance(speech.astype(np.float32))
+            finally:
+                torch.set_num_threads(threads)
 
 
 def pitch(samples: np.ndarray) -> np.ndarray:
