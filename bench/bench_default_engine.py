@@ -2,14 +2,17 @@
 
     python bench/bench_default_engine.py [--lengths 5 10 60 600] [--fps 30]
 
-Audio: examples/speech.wav tiled with short pauses to each length. Prints seconds, x real time and
-the process's peak resident memory after each length (peak RSS only grows, so run lengths ascending).
+Audio: examples/speech.wav tiled with short pauses to each length. Prints seconds, x real time, the
+process's peak resident memory after each length (peak RSS only grows, so run lengths ascending), the
+phone workers' peak memory, seconds per engine stage, and the machine's load (figures taken on a
+shared machine are only comparable at similar load).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -76,12 +79,14 @@ def main(argv=None):
             track = pipeline.make_track(clip, None, params, settings, width=512, height=512)
             best = min(best, time.perf_counter() - t)
         row = {"audio_s": length, "seconds": round(best, 3), "x_realtime": round(length / best, 1),
+               "stages_s": track.params["info"].get("seconds"), "load_avg_1min": round(os.getloadavg()[0], 2),
                "frames": track.n_frames, "peak_rss_mb": round(peak_rss_mb()),
                "workers_peak_rss_mb": round(workers_peak_mb(engine))}
         rows.append(row)
         print(f"{length:7.1f} s audio -> {best:7.3f} s  ({length / best:6.1f}x real time)  "
               f"{track.n_frames} frames  peak RSS {row['peak_rss_mb']} MB "
-              f"(+ phone workers {row['workers_peak_rss_mb']} MB)", flush=True)
+              f"(+ phone workers {row['workers_peak_rss_mb']} MB)  load {row['load_avg_1min']}  "
+              f"stages {row['stages_s']}", flush=True)
     print(json.dumps(rows))
     return 0
 
