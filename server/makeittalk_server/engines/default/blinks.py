@@ -38,7 +38,11 @@ def blink_curve(times: np.ndarray, duration: float, rng: np.random.Generator,
 
 def offsets(rest: np.ndarray, closure: np.ndarray) -> np.ndarray:
     """Eyelid offsets n x 68 x 3: upper lids travel most of the way down, lower lids rise a little."""
-    off = np.zeros((len(closure), 68, 3))
+    return add_offsets(np.zeros((len(closure), 68, 3)), rest, closure)
+
+
+def add_offsets(off: np.ndarray, rest: np.ndarray, closure: np.ndarray) -> np.ndarray:
+    """offsets() added into an existing n x 68 x 3 array (no frame-sized temporary); returns it."""
     for up, low in UPPER.items():
         gap = rest[low, 1] - rest[up, 1]
         if gap <= 0:

@@ -79,12 +79,13 @@ class DefaultEngine:
         progress.stage("mouth", 0.65)
 
         amp_x, amp_y = p.amp_lip_x / DEFAULT_AMP_LIP, p.amp_lip_y / DEFAULT_AMP_LIP
-        expr = rest[None] + mouth.offsets(rest, curves, amp_x, amp_y)
+        expr = mouth.offsets(rest, curves, amp_x, amp_y)     # n x 68 x 3; updated in place below so
+        expr += rest[None]                                    # long clips hold few frame-sized arrays
         if p.emotion.name != "neutral" and p.emotion.intensity > 0:
             expr += emotion.offsets(rest, p.emotion.name, p.emotion.intensity)[None]
         if p.blink:
             closure = blinks.blink_curve(times, duration, np.random.default_rng([p.seed, 17]), pauses)
-            expr += blinks.offsets(rest, closure)
+            blinks.add_offsets(expr, rest, closure)
         clock.lap("mouth")
         progress.stage("head", 0.75)
 
@@ -95,7 +96,7 @@ class DefaultEngine:
         clock.lap("pitch")
         pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
                                      mouth.eye_distance(rest))
-        frames = head_motion.apply(expr, pose, head_pivot(rest))
+        frames = head_motion.apply(expr, pose, head_pivot(rest), out=expr)
         clock.lap("head")
         progress.stage("frames", 1.0)
         info = {"phones": how, "words": " ".join(words), "n_phones": len(phones),

@@ -89,12 +89,14 @@ def _fps(times: np.ndarray) -> float:
     return 1.0 / (times[1] - times[0]) if len(times) > 1 else 30.0
 
 
-def apply(points: np.ndarray, pose: dict[str, np.ndarray], pivot: np.ndarray) -> np.ndarray:
-    """Vectorised track.apply_pose for n frames: pivot + scale*R(roll)(p - pivot) + t (x, y only)."""
+def apply(points: np.ndarray, pose: dict[str, np.ndarray], pivot: np.ndarray, out=None) -> np.ndarray:
+    """Vectorised track.apply_pose for n frames: pivot + scale*R(roll)(p - pivot) + t (x, y only).
+    out=points transforms in place."""
     r = np.radians(pose["roll_deg"])
     c, s = np.cos(r) * pose["scale"], np.sin(r) * pose["scale"]
     x, y = points[..., 0] - pivot[0], points[..., 1] - pivot[1]
-    out = points.copy()
+    if out is None:
+        out = points.copy()
     out[..., 0] = c[:, None] * x - s[:, None] * y + pivot[0] + pose["tx"][:, None]
     out[..., 1] = s[:, None] * x + c[:, None] * y + pivot[1] + pose["ty"][:, None]
     return out
