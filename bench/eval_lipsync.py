@@ -20,6 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import espeak_timing  # noqa: E402
 import lipsync_metrics  # noqa: E402
+import real_speech  # noqa: E402
 
 TUNE = {
     "voices": [("en-us", 165), ("en-us+f4", 190)],
@@ -103,6 +104,28 @@ def run(which: str, fps: float, modes=("recognised", "transcript"), limit: int |
     return rows
 
 
+def run_real(fps: float):
+    """The no-transcript path on real recordings, against a careful forced alignment."""
+    from makeittalk_server import pipeline
+    from makeittalk_server.audio import SR, AudioClip
+    from makeittalk_server.config import Settings
+    from makeittalk_server.params import JobParams
+
+    settings, rest, rows = Settings(), rest_face(), []
+    for name, wav, text in real_speech.clips():
+        x, phones = real_speech.aligned(wav, text)
+        clip = AudioClip(samples=x, raw=x[:, None], source_sr=SR)
+        track = pipeline.make_track(clip, None, JobParams(fps=fps, rest_landmarks=rest[:, :2].tolist()),
+                                    settings, width=512, height=512)
+        m = lipsync_metrics.measure(track.frames, fps, phones, clip.duration_s)
+        m.update(clip=name, how=track.params["info"]["phones"])
+        rows.append(m)
+        print(f"real {name}: {m['how']} bil={m['bilabial_closure']:.2f} ({m['n_bilabial']}) "
+              f"open={m['open_vowel_opening']:.2f} ({m['n_open']}) sil={m['silence_rest']:.2f} "
+              f"r={m['sync_r']:.2f}@{m['sync_lag_ms']}ms", flush=True)
+    return rows
+
+
 def summary(rows):
     out = {}
     for mode in sorted({r["mode"] for r in rows}):
@@ -133,6 +156,7 @@ def main(argv=None):
     ap.add_argument("--mode", choices=["recognised", "transcript", "both"], default="both")
     ap.add_argument("--limit", type=int, default=None, help="sentences per voice")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--real", action="store_true", help="also real recordings with known words")
     a = ap.parse_args(argv)
     if not espeak_timing.available():
         print("espeak-ng (libespeak-ng) is not installed: this evaluation needs it. "
@@ -141,6 +165,8 @@ def main(argv=None):
     modes = ("recognised", "transcript") if a.mode == "both" else (a.mode,)
     rows = run(a.set, a.fps, modes, a.limit)
     s = summary(rows)
+    if a.real:
+        s["real"] = run_real(a.fps)
     print(json.dumps(s, indent=2))
     if a.json:
         Path(a.json).write_text(json.dumps({"summary": s, "rows": rows}, indent=1))
