@@ -190,3 +190,33 @@ def test_deterministic_whichever_process_decodes(engine, rest, settings):
     make(clip_from(x[::-1].copy()), rest, settings)      # other work in between, other decoder history
     b = make(clip_from(x), rest, settings, seed=1)
     np.testing.assert_array_equal(a.frames, b.frames)
+
+
+def test_transcript_of_long_audio_is_shared_between_chunks(engine, rest, settings):
+    clip, meta = load_clip("sentence")
+    x = np.tile(np.r_[clip.samples, np.zeros(8000, np.float32)], 6)       # ~28 s: several chunks
+    tr = make(clip_from(x), rest, settings, transcript=" ".join([meta["text"]] * 6))
+    assert tr.params["info"]["phones"] == "transcript"
+    g = gap(tr.frames)
+    period = len(clip.samples) / 16000 + 0.5
+    for k in range(6):                      # every repetition is spoken: the mouth opens in each
+        f = frames_in(tr, k * period + 0.3, k * period + period - 0.6)
+        assert g[f].max() > 0.1 and g[f].min() < 0.02
+
+
+def test_a_dead_phone_worker_does_not_fail_the_job(engine, rest, settings):
+    idle = engine.pool._workers()
+    if idle.qsize() == 0:
+        pytest.skip("this machine runs the decoder in-process only (one core)")
+    victim = idle.queue[0]
+    victim.proc.kill()
+    victim.proc.wait()
+    clip, _ = load_clip("sentence")
+    x = np.tile(np.r_[clip.samples, np.zeros(8000, np.float32)], 4)
+    n_workers = idle.qsize()
+    before = make(clip_from(x), rest, settings, seed=2)
+    assert np.isfinite(before.frames).all()
+    assert before.n_frames == n_frames_for(len(x) / 16000, 30)
+    assert idle.qsize() == n_workers and all(w.alive() for w in idle.queue)   # replaced
+    after = make(clip_from(x), rest, settings, seed=2)
+    np.testing.assert_array_equal(before.frames, after.frames)

@@ -96,8 +96,12 @@ class DecoderPool:
         except Exception:
             if w.alive():
                 idle.put(w)
-            else:
+            else:               # replace it, so one crash does not shrink the pool for good
                 w.close()
+                try:
+                    idle.put(_Worker(self.method))
+                except OSError:
+                    pass
             return self._decode_here(samples, words)
 
     def map(self, jobs, progress=None):
