@@ -96,7 +96,9 @@ def load_generator(ckpt_path, device="cpu") -> ResUnetGenerator:
     """The generator with the weights of ckpt_116_i2i_comb.pth (any `module.` prefix accepted)."""
     with torch.device("meta"):
         gen = ResUnetGenerator()
-    return load_checkpoint(gen, ckpt_path, "i2i", device=device)
+    gen = load_checkpoint(gen, ckpt_path, "i2i", device=device)
+    # NHWC: about 1.4x faster on CPU (oneDNN) and what GPU tensor cores prefer; same numbers to ~5e-6
+    return gen.to(memory_format=torch.channels_last)
 
 
 # ---- inputs and outputs ------------------------------------------------------------------------
@@ -138,7 +140,7 @@ def run_raw(gen: nn.Module, input_u8: np.ndarray, device=None) -> torch.Tensor:
     """Generator output before tanh (n x 3 x 256 x 256 float32, BGR) for uint8 n x 6 x H x W input."""
     device = device or next(gen.parameters()).device
     x = torch.from_numpy(np.ascontiguousarray(input_u8)).to(device).float() / 255.0
-    return gen(x)
+    return gen(x.contiguous(memory_format=torch.channels_last))
 
 
 def to_image(raw: torch.Tensor) -> torch.Tensor:
