@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from ...track import head_pivot, n_frames_for
 from ..base import EngineInput, EngineOutput
 from . import acoustic, blinks, coarticulation, emotion, head_motion, mouth, segments, text, voice, visemes
-from .phones import PhoneDecoder, split_words
+from .phones import split_words
 from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
@@ -25,9 +28,8 @@ class DefaultEngine:
     def __init__(self, settings=None):
         self.settings = settings
         self.voice = voice.Voice()
-        import os
-
-        self.pool = DecoderPool(os.environ.get("MAKEITTALK_DEFAULT_PHONES", "allphone"))  # or "words"
+        # "allphone" (phone loop, the default: it scored best) or "words" (n-gram words + alignment)
+        self.pool = DecoderPool(os.environ.get("MAKEITTALK_DEFAULT_PHONES", "allphone"))
 
     def status(self) -> tuple[bool, str]:
         try:
@@ -64,7 +66,7 @@ class DefaultEngine:
         progress.stage("visemes", 0.55)
 
         ac100, shut100 = acoustic.curves_100hz(samples, mask, progress)
-        agreement = _agreement(phones, ac100, duration)
+        agreement = _agreement(phones, ac100)
         shut = acoustic.at_times(shut100, times, hold=True)
         if how == "recognised" and (not phones or agreement < MIN_AGREEMENT) and mask.any():
             curves = _acoustic_curves(ac100, times, mask)
@@ -123,7 +125,7 @@ class DefaultEngine:
         return phones, words, how
 
 
-def _agreement(phones, ac100: np.ndarray, duration: float) -> float:
+def _agreement(phones, ac100: np.ndarray) -> float:
     """Correlation of the phones' openness with the acoustic openness (both at 100 Hz)."""
     if not phones:
         return 0.0
@@ -131,8 +133,6 @@ def _agreement(phones, ac100: np.ndarray, duration: float) -> float:
     ph_open = coarticulation.blend(visemes.expand(sorted(phones, key=lambda x: x[1])), t)[:, 0]
     # compared at syllable scale (~40 ms smoothing): this asks "are the phones in the right places",
     # not "are their edges exact"
-    from scipy.ndimage import gaussian_filter1d
-
     ph_open, a = gaussian_filter1d(ph_open, 4.0), gaussian_filter1d(ac100[:, 0], 4.0)
     if ph_open.std() < 1e-6 or a.std() < 1e-6:
         return 0.0
