@@ -144,3 +144,8 @@ def test_engine_reports_a_bad_file(ckpt_dir, tmp_path):
         eng.warm()
     ready, reason = eng.status()
     assert not ready and "ckpt_speaker_branch.pth" in reason
+    # replacing the bad file makes the engine try again
+    (tmp_path / "ckpt_speaker_branch.pth").unlink()
+    (tmp_path / "ckpt_speaker_branch.pth").symlink_to(ckpt_dir / "ckpt_speaker_branch.pth")
+    assert eng.status()[0]
+    eng._load()

@@ -31,11 +31,25 @@ class MakeItTalkEngine:
         self.folder = str(folder) if folder else None
         self._models = None
         self._error: str | None = None
+        self._error_sig = None           # the files as they were when loading failed
         self._lock = threading.Lock()
         self._cache = audio2landmark.AudioCache(4)
 
     # ---- readiness -----------------------------------------------------------------------------
+    def _files_sig(self):
+        out = []
+        for w in NEEDED:
+            p = Path(self.folder or ".") / FILES[w][0]
+            try:
+                st = p.stat()
+                out.append((p.name, st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((p.name, None, None))
+        return tuple(out)
+
     def status(self) -> tuple[bool, str]:
+        if self._error and self._files_sig() != self._error_sig:
+            self._error = None            # the files were replaced since: try again
         if self._error:
             return False, self._error
         if not self.folder:
@@ -59,6 +73,7 @@ class MakeItTalkEngine:
                     self._models = audio2landmark.Models.load(self.folder, self.settings.torch_device())
                 except CheckpointError as e:
                     self._error = f"{e} ({WHERE_TO_GET})"
+                    self._error_sig = self._files_sig()
                     raise EngineNotReady("bad_checkpoint", f"engine 'makeittalk' cannot load its checkpoints: {e}") from None
             return self._models
 
