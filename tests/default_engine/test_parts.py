@@ -108,3 +108,14 @@ def test_phone_decoding_does_not_depend_on_what_was_decoded_before():
     dec.chunk_phones(b)
     assert dec.chunk_phones(a, words.lower().replace(",", "").replace(".", "").split()) == aligned
     assert aligned[2] == "transcript" and len(aligned[0]) > 20
+
+
+def test_words_without_phone_times_get_their_dictionary_phones_spread_over_them():
+    from makeittalk_server.engines.default.phones import PhoneDecoder
+
+    ph = PhoneDecoder("allphone").spread_in_words([("mama", 1.0, 1.4), ("zorblax", 2.0, 2.6)])
+    assert [p for p, _, _ in ph[:4]] == ["M", "AA", "M", "AH"]
+    assert ph[0][1] == 1.0 and abs(ph[3][2] - 1.4) < 1e-9 and ph[4][1] == 2.0
+    durs = {p: e - s for p, s, e in ph[:4]}
+    assert durs["AA"] > durs["M"]                      # vowels get more of the word's time
+    assert all(s < e for _, s, e in ph)

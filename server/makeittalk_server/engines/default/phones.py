@@ -122,25 +122,35 @@ class PhoneDecoder:
 
     # ---- phones -----------------------------------------------------------------------------------
     def align(self, samples: np.ndarray, words: list[str]) -> list[tuple[str, float, float]] | None:
-        """Phone-level forced alignment; None when the decoder finds no path."""
+        """Phone-level forced alignment; None when the decoder finds no path at all.
+
+        Two passes: words, then phones and states within them. When only the second pass fails (it
+        is stricter, e.g. on fast speech), the words' times are kept and their dictionary phones are
+        spread over them: the transcript is still used.
+        """
         words = self.known_words(words)
         if not words:
             return None
-        d, pcm = self._ali, _pcm(samples)
+        d, pcm = self._aligner(), _pcm(samples)
         try:
             d.set_align_text(" ".join(words))
             _decode(d, pcm)
             if d.hyp() is None:
                 return None
+        except RuntimeError:
+            return None
+        timed = [(re.sub(r"\(\d+\)$", "", s.word), s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S)
+                 for s in d.seg() if not _FILLER.match(s.word)]
+        try:
             d.set_alignment()
             _decode(d, pcm)
             al = d.get_alignment()
         except RuntimeError:
-            return None
-        if al is None:
-            return None
-        out = [(p.name, p.start * FRAME_S, (p.start + p.duration) * FRAME_S) for p in al.phones()]
-        return [x for x in out if x[0] != "SIL"] or None
+            al = None
+        out = [] if al is None else [(p.name, p.start * FRAME_S, (p.start + p.duration) * FRAME_S)
+                                     for p in al.phones()]
+        out = [x for x in out if x[0] != "SIL"]
+        return out or self.spread_in_words(timed) or None
 
     def spread_in_words(self, words: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
         """Phones from the dictionary, spread over each recognised word's time (vowels longer)."""
