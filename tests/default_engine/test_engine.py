@@ -220,3 +220,23 @@ def test_a_dead_phone_worker_does_not_fail_the_job(engine, rest, settings):
     assert idle.qsize() == n_workers and all(w.alive() for w in idle.queue)   # replaced
     after = make(clip_from(x), rest, settings, seed=2)
     np.testing.assert_array_equal(before.frames, after.frames)
+
+
+def test_cancel_during_phone_decoding_stops_soon(engine, rest, settings):
+    import threading
+    import time
+
+    from makeittalk_server import pipeline
+    from makeittalk_server.params import JobParams
+
+    clip, _ = load_clip("sentence")
+    x = np.tile(np.r_[clip.samples, np.zeros(8000, np.float32)], 25)        # ~2 minutes
+    prog = Progress()
+    seen = []
+    prog._on_update = lambda s, f: seen.append(s)
+    threading.Timer(0.3, prog.cancel).start()
+    t0 = time.perf_counter()
+    with pytest.raises(Cancelled):
+        pipeline.make_track(clip_from(x), None, JobParams(rest_landmarks=rest.tolist()), settings, prog, 256, 256)
+    assert time.perf_counter() - t0 < 5.0
+    assert "head" not in seen                  # it stopped before the later stages
