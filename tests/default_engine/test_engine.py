@@ -34,10 +34,11 @@ def test_same_seed_same_track_other_seed_other_head(engine, rest, settings):
     assert np.abs(yaw_a - yaw_c).max() > 0.3
 
 
+@pytest.mark.parametrize("fps", [24, 30])
 @pytest.mark.parametrize("transcript", [True, False], ids=["transcript", "recognised"])
-def test_lips_close_on_papa_mama_baba(engine, rest, settings, transcript):
+def test_lips_close_on_papa_mama_baba(engine, rest, settings, transcript, fps):
     clip, meta = load_clip("papa_mama_baba")
-    tr = make(clip, rest, settings, fps=30, transcript=meta["text"] if transcript else None)
+    tr = make(clip, rest, settings, fps=fps, transcript=meta["text"] if transcript else None)
     g = gap(tr.frames)
     phones = meta["phones"]
     open_frames = np.concatenate([frames_in(tr, s, e) for p, s, e in phones if p in OPEN])
@@ -46,7 +47,7 @@ def test_lips_close_on_papa_mama_baba(engine, rest, settings, transcript):
     bil = [(s, e) for p, s, e in phones if p in BILABIAL]
     # espeak marks a stop's release, so look 30 ms either side of its label
     ok = [g[frames_in(tr, s - 0.03, e + 0.03)].min() <= closed for s, e in bil]
-    need = 0.9 if transcript else 0.6
+    need = 0.9 if transcript else 0.8
     assert np.mean(ok) >= need, (ok, tr.params["info"]["phones"])
 
 
