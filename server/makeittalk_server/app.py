@@ -17,8 +17,9 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, audio, engines, image, landmarks, renderers
+from .landmarks import dlib_detector
 from .config import Settings
-from .errors import BadInput, NotFound, TooLarge, UserError
+from .errors import BadInput, TooLarge, UserError
 from .jobs import JobManager
 from .params import parse_params
 from .track import as_68x3
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def warm():
         """Load detectors and engines once so the first request is not slow; failures are reported."""
         try:
-            landmarks.dlib_detector.warm()
+            dlib_detector.warm()
         except Exception as e:
             warm_errors["dlib"] = str(e)
         for name in engines.REGISTRY:
@@ -83,9 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app):
-        from . import landmarks as _lm  # noqa: F401  (import detectors eagerly)
-        from .landmarks import dlib_detector  # noqa: F401
-
         app.state.jobs = JobManager(settings, ready_event=warmed)
         if settings.warm:
             threading.Thread(target=warm, name="warm-up", daemon=True).start()
@@ -132,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             form = await request.form(max_files=4, max_fields=8, max_part_size=4 * MB)
         except TooLarge:
-            raise
+            raise  # from BodyLimit while the body streams in: keep its 413
         except Exception as e:
             raise BadInput("bad_request", f"could not parse the multipart body: {e}") from None
         return form
@@ -153,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return data
 
     def job_or_404(request: Request, job_id: str):
-        return request.app.state.jobs.get(job_id)
+        return request.app.state.jobs.get(job_id)  # NotFound (404) for unknown ids
 
     # ---- endpoints --------------------------------------------------------------------------------
     @app.get("/v1/health")

@@ -1,6 +1,5 @@
 """The command line's server-less paths, and job bookkeeping (cleanup, cancel) in-process."""
 
-import io
 import json
 import subprocess
 import time

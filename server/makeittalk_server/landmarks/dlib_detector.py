@@ -46,8 +46,6 @@ def warm() -> None:
 
 def detect(image: np.ndarray):
     """RGB uint8 -> DetectResult of the largest face, or None."""
-    import dlib
-
     from . import DetectResult
 
     detector, predictor = _load()
