@@ -209,6 +209,8 @@ def _job_operator(op, context, render: dict | None):
         msg = f"{ob['take']}: {result['track'].n_frames} frames"
         if result.get("frames") is not None:
             msg += "; " + apply_frames(scene, result["frames"], result["job_id"])
+        if ob.get("warning"):
+            msg += "; " + ob["warning"]
         properties.status().message = msg
     task = jobs.job_task(make_client(context), audio, image, params, want_frames=render is not None)
     return _start(op, task, done, "Rendering frames" if render else "Animating")
@@ -283,7 +285,8 @@ class MAKEITTALK_OT_import_track(bpy.types.Operator, ImportHelper):
         except (trackfile.TrackFileError, ValueError) as e:
             return _fail(self, str(e))
         properties.status().error = ""
-        properties.status().message = f"{ob['take']} imported: {track.n_frames} frames"
+        properties.status().message = f"{ob['take']} imported: {track.n_frames} frames" + \
+            (f"; {ob['warning']}" if ob.get("warning") else "")
         return {"FINISHED"}
 
 

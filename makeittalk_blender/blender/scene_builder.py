@@ -348,8 +348,10 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
     compat.set_scene_fps(scene, track.fps)
     scene.frame_start, scene.frame_end = 1, n
     scene.frame_set(1)
-    if audio_path:
-        sound.add_sound_strip(scene, audio_path, frame_start=1)
+    if audio_path and sound.add_sound_strip(scene, audio_path, frame_start=1) is None:
+        ob["warning"] = sound.NO_AUDIO
+    elif "warning" in ob:
+        del ob["warning"]
     lm = find_role(scene, "landmarks")
     if lm is not None:
         lm.hide_set(True)
