@@ -210,9 +210,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 renderers.get(params.render.renderer, settings)
             img = image.decode(image_bytes)
             clip = audio.decode(audio_bytes)
+            rest_info = None
             if params.rest_landmarks is None:
                 res = landmarks.detect(img, settings)  # no face -> 422 now, not a failed job later
                 params.rest_landmarks = res.landmarks.tolist()
+                rest_info = res.info()
             else:
                 pts = as_68x3(params.rest_landmarks)
                 h, w = img.shape[:2]
@@ -220,7 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         (pts[:, 1] > 2 * h).any():
                     raise BadInput("bad_params", "rest_landmarks lie far outside the image; they must be "
                                    "pixel coordinates of this image (origin top-left)")
-            return request.app.state.jobs.submit(params, clip, img)
+            return request.app.state.jobs.submit(params, clip, img, rest_info)
 
         job = await run_in_threadpool(prepare)
         return JSONResponse({"job_id": job.id, "status": job.status}, status_code=202)

@@ -40,6 +40,7 @@ class Job:
     frames_dir: Path | None = None
     n_frames_rendered: int = 0
     ctl: Progress = field(default_factory=Progress)
+    rest_info: dict | None = None        # how the server found rest_landmarks (detector, faces, notes)
 
     def to_dict(self) -> dict:
         return {"job_id": self.id, "status": self.status, "progress": round(self.progress, 4),
@@ -71,8 +72,8 @@ class JobManager:
         self._janitor.start()
 
     # ---- API used by the HTTP layer -------------------------------------------------------------
-    def submit(self, params: JobParams, audio: AudioClip, image: np.ndarray) -> Job:
-        job = Job(id=uuid.uuid4().hex, params=params, audio=audio, image=image)
+    def submit(self, params: JobParams, audio: AudioClip, image: np.ndarray, rest_info: dict | None = None) -> Job:
+        job = Job(id=uuid.uuid4().hex, params=params, audio=audio, image=image, rest_info=rest_info)
         job.ctl = Progress(on_update=lambda stage, frac, j=job: self._on_progress(j, stage, frac))
         with self._lock:
             self._jobs[job.id] = job
@@ -156,7 +157,8 @@ class JobManager:
     def _execute(self, job: Job) -> None:
         ctl = job.ctl
         ctl.stage("starting", 0.0)
-        job.track = pipeline.make_track(job.audio, job.image, job.params, self.settings, ctl)
+        job.track = pipeline.make_track(job.audio, job.image, job.params, self.settings, ctl,
+                                        rest_info=job.rest_info)
         if job.params.render is not None:
             job.frames_dir = self.work_dir / job.id
             job.n_frames_rendered = pipeline.render_frames(job.track, job.image, job.params, self.settings,

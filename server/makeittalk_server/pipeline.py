@@ -25,11 +25,14 @@ def rest_landmarks(image: np.ndarray | None, params: JobParams, settings, progre
 
 
 def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, settings,
-               progress: Progress | None = None, width: int | None = None, height: int | None = None) -> Track:
+               progress: Progress | None = None, width: int | None = None, height: int | None = None,
+               rest_info: dict | None = None) -> Track:
+    """rest_info: how params.rest_landmarks were found, when the caller detected them itself."""
     progress = progress or Progress()
     engine = engines.get(params.engine, settings, _checkpoints(params, settings))
     engines.require_ready(engine)
     rest, det_info = rest_landmarks(image, params, settings, progress)
+    det_info = rest_info or det_info
     if image is not None:
         height, width = image.shape[:2]
     if width is None or height is None:

@@ -66,6 +66,7 @@ def test_job_round_trip_json_and_npz(srv, speech_bytes, monalisa_bytes):
     # the rest landmarks were detected on the portrait
     lm = post_form(srv.url + "/v1/landmarks", {"image": monalisa_bytes}).json()["landmarks"]
     assert np.abs(np.array(t["rest"]) - np.array(lm)).max() < 1e-3
+    assert t["params"]["info"]["detector"] == "dlib" and t["params"]["info"]["faces_found"] == 1
     # the binary form carries the same numbers
     r = get(f"{srv.url}/v1/jobs/{job}/track?format=npz")
     z = np.load(io.BytesIO(r.body))
