@@ -88,9 +88,11 @@ def validate(d) -> TrackData:
         frames = np.concatenate([frames, np.zeros(frames.shape[:2] + (1,))], axis=2)
     if not (np.all(np.isfinite(rest)) and np.all(np.isfinite(frames))):
         raise TrackFileError("the track contains NaN or infinite coordinates")
-    if "n_frames" in d and int(d["n_frames"]) != frames.shape[0]:
+    if "n_frames" in d and _number(d["n_frames"], "n_frames") != frames.shape[0]:
         raise TrackFileError(f"n_frames says {d['n_frames']} but the track has {frames.shape[0]} frames")
     pose = d.get("head_pose") or []
+    if not isinstance(pose, list):
+        raise TrackFileError("head_pose must be a list with one entry per frame")
     if not pose:
         pose = fit_head_pose(rest, frames)
     if len(pose) != frames.shape[0]:
@@ -102,9 +104,19 @@ def validate(d) -> TrackData:
     if any(not math.isfinite(v) for p in pose for v in p.values()) or any(p["scale"] <= 0 for p in pose):
         raise TrackFileError("head_pose has a non-finite value or a scale that is not positive")
     duration = d.get("duration_s")
-    duration = float(duration) if duration is not None else frames.shape[0] / fps
+    duration = _number(duration, "duration_s") if duration is not None else frames.shape[0] / fps
+    params = d.get("params") or {}
+    if not isinstance(params, dict):
+        raise TrackFileError("params must be an object")
     return TrackData(fps=fps, width=width, height=height, rest=rest, frames=frames, head_pose=pose,
-                     engine=str(d.get("engine") or ""), params=dict(d.get("params") or {}), duration_s=duration)
+                     engine=str(d.get("engine") or ""), params=dict(params), duration_s=duration)
+
+
+def _number(value, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TrackFileError(f"{what} must be a number") from None
 
 
 def loads(text) -> TrackData:

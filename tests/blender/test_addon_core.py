@@ -39,6 +39,10 @@ def test_track_round_trips_through_json(tmp_path):
     (lambda d: d["frames"][0].pop(), "68"),
     (lambda d: d["rest"][5].__setitem__(0, float("nan")), "NaN"),
     (lambda d: d.update(head_pose=d["head_pose"][:-1]), "one entry per frame"),
+    (lambda d: d.update(head_pose=5), "one entry per frame"),
+    (lambda d: d.update(n_frames=None), "n_frames must be a number"),
+    (lambda d: d.update(duration_s="long"), "duration_s must be a number"),
+    (lambda d: d.update(params=[1, 2]), "params must be an object"),
 ])
 def test_bad_tracks_are_refused_in_plain_words(change, words):
     d = json.loads(trackfile.dumps(make_track(4)))
