@@ -56,7 +56,7 @@ def load_image(path: str):
 
 
 # ---- triangulation ------------------------------------------------------------------------------
-def triangulate(points: np.ndarray, width: int, height: int):
+def triangulate(points: np.ndarray):
     """Constrained Delaunay of the mesh points with the lip contours kept as edges.
     Returns (points, faces): points may gain vertices where constraints crossed."""
     tri_pts = tm.separate_close_points(tm.open_mouth_layout(points), 0.02)
@@ -86,8 +86,8 @@ def _mouth_faces(tri_pts: np.ndarray, faces, n_orig: int) -> list:
 
 
 # ---- materials --------------------------------------------------------------------------------
-def portrait_material(image):
-    name = f"MIT Portrait {image.name}"
+def _unlit_image_material(name: str, image):
+    """The named material (made or reused) showing `image` unlit: image texture -> emission -> output."""
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
     compat.use_nodes(mat)
     nt = mat.node_tree
@@ -104,6 +104,10 @@ def portrait_material(image):
     return mat
 
 
+def portrait_material(image):
+    return _unlit_image_material(f"MIT Portrait {image.name}", image)
+
+
 def mouth_image():
     """The mouth picture (teeth, cavity, tongue), generated and packed so the .blend keeps it."""
     img = bpy.data.images.get("MIT Mouth")
@@ -116,18 +120,7 @@ def mouth_image():
 
 
 def mouth_material():
-    mat = bpy.data.materials.get("MIT Mouth") or bpy.data.materials.new("MIT Mouth")
-    compat.use_nodes(mat)
-    nt = mat.node_tree
-    nt.nodes.clear()
-    tex = nt.nodes.new("ShaderNodeTexImage")
-    tex.image = mouth_image()
-    tex.extension = "EXTEND"
-    emit = nt.nodes.new("ShaderNodeEmission")
-    out = nt.nodes.new("ShaderNodeOutputMaterial")
-    nt.links.new(tex.outputs["Color"], emit.inputs["Color"])
-    nt.links.new(emit.outputs["Emission"], out.inputs["Surface"])
-    nt.nodes.active = tex
+    mat = _unlit_image_material("MIT Mouth", mouth_image())
     mat.diffuse_color = MOUTH_COLOUR
     return mat
 
@@ -137,7 +130,7 @@ def build_mesh(name: str, rest: np.ndarray, width: int, height: int, image):
     """Mesh datablock at rest: landmarks first (vertex i = landmark i), UVs, materials, Head group."""
     pm = tm.PixelMap(width, height)
     mp = tm.mesh_points(rest, width, height)
-    pts, tri_pts, faces = triangulate(mp.points, width, height)
+    pts, tri_pts, faces = triangulate(mp.points)
     world = pm.to_world(pts)
     me = bpy.data.meshes.new(name)
     me.from_pydata([tuple(p) for p in world], [], faces)
