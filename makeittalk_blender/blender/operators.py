@@ -4,16 +4,18 @@ thread by runtime.step()."""
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 
 import bpy
 from bpy.props import StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..core import jobs, trackfile
+from ..core import frames, jobs, trackfile
 from ..core.client import Client, ClientError
 from ..core.template_face import template_landmarks
-from . import compat, preferences, properties, runtime, scene_builder, server_process, track_export
+from . import (compat, frames_strip, preferences, properties, runtime, scene_builder, server_process,
+               track_export)
 
 
 def _abs(path: str) -> str:
@@ -61,6 +63,10 @@ def record_health(health: dict) -> str:
             f"{', '.join(ready) or 'none ready'}")
 
 
+def _health_done(health: dict) -> None:
+    properties.status().message = record_health(health)
+
+
 def _fail(op, message: str):
     properties.status().error = message
     op.report({"ERROR"}, message)
@@ -93,10 +99,7 @@ class MAKEITTALK_OT_test_server(_NotBusy, bpy.types.Operator):
 
     def execute(self, context):
         properties.status().server_ok = False
-
-        def done(health):
-            properties.status().message = record_health(health)
-        return _start(self, jobs.health_task(make_client(context)), done, "Testing server")
+        return _start(self, jobs.health_task(make_client(context)), _health_done, "Testing server")
 
 
 def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -> jobs.Task:
@@ -138,16 +141,13 @@ class MAKEITTALK_OT_start_server(_NotBusy, bpy.types.Operator):
             return {"FINISHED"}
         except ClientError:
             pass
-        import tempfile
         try:
             server_process.start(p.server_python, p.server_url, p.token, p.checkpoints_dir,
                                  log_path=os.path.join(tempfile.gettempdir(), "makeittalk-server.log"))
         except (ValueError, OSError) as e:
             return _fail(self, f"cannot start the server: {e}")
-
-        def done(health):
-            properties.status().message = record_health(health)
-        return _start(self, wait_for_server_task(client, server_process.running), done, "Starting server")
+        return _start(self, wait_for_server_task(client, server_process.running), _health_done,
+                      "Starting server")
 
 
 def _apply_rest(scene, image_path: str, rest, width: int, height: int) -> None:
@@ -218,12 +218,7 @@ def _job_operator(op, context, render: dict | None):
 
 def apply_frames(scene, data: bytes, job_id: str) -> str:
     """Unpack the server's frames next to the .blend (or in a temp folder) as an image strip."""
-    try:
-        from ..core import frames
-        from . import frames_strip
-    except ImportError:
-        raise RuntimeError("this build of the add-on cannot show rendered frames (frames module missing)")
-    base = bpy.path.abspath("//") if bpy.data.filepath else __import__("tempfile").gettempdir()
+    base = bpy.path.abspath("//") if bpy.data.filepath else tempfile.gettempdir()
     dest = os.path.join(base, "makeittalk_frames", job_id)
     frames.unpack_zip(data, dest)
     frames_strip.add_frames_strip(scene, dest, frame_start=1)
