@@ -16,13 +16,9 @@ STRIP_NAME = "MIT Frames"
 TAG = "frames"
 
 
-def _strip_channel(strip) -> int:
-    return int(strip.channel)
-
-
-def _occupied(scene, channel: int, start: int, end: int, ignore=None) -> bool:
+def _occupied(scene, channel: int, start: int, end: int) -> bool:
     for s in compat.all_strips(scene):
-        if s is ignore or s.get("makeittalk") == TAG:
+        if s.get("makeittalk") == TAG:
             continue
         if int(s.channel) == channel and s.frame_final_start < end and s.frame_final_end > start:
             return True
@@ -74,10 +70,10 @@ def add_frames_strip(scene, frames_dir, frame_start=None, channel=None, fps=None
 def _default_channel(scene, snd, start: int, end: int) -> int:
     if snd is None:
         return 1 if not _occupied(scene, 1, start, end) else 2
-    below = _strip_channel(snd) - 1
+    below = int(snd.channel) - 1
     if below >= 1 and not _occupied(scene, below, start, end):
         return below
-    return _strip_channel(snd) + 1
+    return int(snd.channel) + 1
 
 
 def _png_size(path) -> tuple[int, int]:

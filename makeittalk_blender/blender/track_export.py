@@ -40,7 +40,7 @@ def track_from_scene(scene) -> trackfile.TrackData:
         ev.to_mesh_clear()
         xy = pm.to_pixels(co.reshape(-1, 3)[:68])
         frames.append(np.concatenate([xy, np.zeros((68, 1))], axis=1))
-        local = ob.evaluated_get(dg).matrix_world.inverted() @ head.evaluated_get(dg).matrix_world
+        local = ev.matrix_world.inverted() @ head.evaluated_get(dg).matrix_world
         loc, rot, scl = local.decompose()
         pose.append({"roll_deg": math.degrees(rot.to_euler("XYZ").y), "yaw_deg": 0.0, "pitch_deg": 0.0,
                      "tx": (loc.x - pivot_w[0]) / pm.scale, "ty": -(loc.z - pivot_w[2]) / pm.scale,
