@@ -140,6 +140,8 @@ def run(args) -> int:
         raise BadInput("bad_fps", "--fps must be between 0 and 240")
     if not 16 <= args.resolution <= 8192:
         raise BadInput("bad_resolution", "--resolution must be between 16 and 8192 pixels")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise BadInput("bad_max_frames", "--max-frames must be at least 1")
     out = os.path.abspath(args.output)
     blend = os.path.abspath(args.blend) if args.blend else os.path.splitext(out)[0] + ".blend"
     os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -70,3 +70,9 @@ def test_animate_reports_a_server_error(server, tmp_path):
     assert r.returncode == 1
     assert "makeittalk: error:" in r.stderr and "audio" in r.stderr.lower()
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_animate_refuses_a_frame_count_below_one(tmp_path):
+    r = _cli(PORTRAIT, PORTRAIT, "-o", tmp_path / "x.mp4", "--max-frames", 0, timeout=60)
+    assert r.returncode == 1
+    assert "--max-frames must be at least 1" in r.stderr
