@@ -36,13 +36,9 @@ def blink_curve(times: np.ndarray, duration: float, rng: np.random.Generator,
     return c
 
 
-def offsets(rest: np.ndarray, closure: np.ndarray) -> np.ndarray:
-    """Eyelid offsets n x 68 x 3: upper lids travel most of the way down, lower lids rise a little."""
-    return add_offsets(np.zeros((len(closure), 68, 3)), rest, closure)
-
-
 def add_offsets(off: np.ndarray, rest: np.ndarray, closure: np.ndarray) -> np.ndarray:
-    """offsets() added into an existing n x 68 x 3 array (no frame-sized temporary); returns it."""
+    """Eyelid offsets added into an existing n x 68 x 3 array (no frame-sized temporary); returns it.
+    Upper lids travel most of the way down, lower lids rise a little."""
     for up, low in UPPER.items():
         gap = rest[low, 1] - rest[up, 1]
         if gap <= 0:

@@ -81,7 +81,7 @@ def vowel_guard(phones, times: np.ndarray, fps: float) -> np.ndarray:
     swallow a short vowel such as the one in "my mom"."""
     m = np.zeros(len(times))
     for p, s, e in phones:
-        if p not in visemes.VOWELS_EXPANDED:
+        if p not in visemes.VOWELS:     # after expand() diphthong halves are plain vowels
             continue
         c, h = 0.5 * (s + e), max(0.15 * (e - s), 0.5 / fps)
         w, v = _plateau(times, c - h, c + h, 0.02)

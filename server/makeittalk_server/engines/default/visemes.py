@@ -20,12 +20,8 @@ PARAMS = ("open", "jaw", "spread", "tuck")
 N_PARAMS = len(PARAMS)
 
 BILABIALS = frozenset({"P", "B", "M"})
-LABIODENTALS = frozenset({"F", "V"})
-OPEN_VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY"})
 VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
 SILENCE = "SIL"
-# vowels after diphthongs are split (expand): the halves are plain vowels
-VOWELS_EXPANDED = VOWELS
 
 
 @dataclass(frozen=True)
@@ -67,10 +63,6 @@ TABLE: dict[str, Viseme] = {
 # Diphthong -> (first half, second half)
 DIPHTHONGS = {"AW": ("AA", "UH"), "AY": ("AA", "IH"), "OY": ("AO", "IY"), "EY": ("EH", "IY"),
               "OW": ("AO", "UW")}
-
-# How open each phone looks, for the sync measure and the acoustic-vs-phones agreement check.
-OPENNESS = {p: v.target[0] for p, v in TABLE.items()}
-OPENNESS.update({d: 0.5 * (TABLE[a].target[0] + TABLE[b].target[0]) for d, (a, b) in DIPHTHONGS.items()})
 
 
 def base_phone(p: str) -> str:
