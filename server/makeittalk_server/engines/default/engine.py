@@ -69,7 +69,7 @@ class DefaultEngine:
         agreement = _agreement(phones, ac100)
         shut = acoustic.at_times(shut100, times, hold=True)
         if how == "recognised" and (not phones or agreement < MIN_AGREEMENT) and mask.any():
-            curves = _acoustic_curves(ac100, times, mask)
+            curves = _acoustic_curves(ac100, times, len(mask) / 100.0, pauses)
             how = "acoustic-fallback"
             curves[:, 0] *= 1 - shut
         else:
@@ -139,12 +139,12 @@ def _agreement(phones, ac100: np.ndarray) -> float:
     return float(np.corrcoef(ph_open, a)[0, 1])
 
 
-def _acoustic_curves(ac100, times, mask):
+def _acoustic_curves(ac100, times, total, pauses):
+    """Mouth curves from acoustics alone; `pauses` are the heard ones of at least REST_PAUSE."""
     curves = acoustic.at_times(ac100, times)
     # rest in long pauses exactly as the phone path does
-    pauses = segments.pauses(mask, coarticulation.REST_PAUSE)
-    fake = [("AH", s, e) for s, e in _speech_runs(pauses, len(mask) / 100.0)]
-    rest = coarticulation.rest_mask(fake, times, len(mask) / 100.0)
+    fake = [("AH", s, e) for s, e in _speech_runs(pauses, total)]
+    rest = coarticulation.rest_mask(fake, times, total)
     return curves * (1 - rest)[:, None]
 
 

@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+from . import segments
 from .phones import PhoneDecoder
 from .worker import read_msg, write_msg
 
@@ -106,7 +107,7 @@ class DecoderPool:
 
     def map(self, jobs, progress=None):
         """[(samples, transcript_words | None)] -> [(phones, words, how)] in order."""
-        total_s = sum(len(x) for x, _ in jobs) / 16000.0
+        total_s = sum(len(x) for x, _ in jobs) / segments.SR
         if self.n_workers <= 1 or len(jobs) <= 1 or total_s < LOCAL_BELOW_S:
             out = []
             for i, job in enumerate(jobs):
