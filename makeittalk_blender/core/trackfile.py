@@ -188,9 +188,9 @@ def fit_head_pose(rest: np.ndarray, frames: np.ndarray) -> list:
         b = dst - dst.mean(axis=0)
         c = float((a * b).sum())
         s = float((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum())
-        scale, roll = math.hypot(c, s) / norm, math.atan2(s, c)
-        m = scale * np.array([[math.cos(roll), -math.sin(roll)], [math.sin(roll), math.cos(roll)]])
-        t = dst.mean(axis=0) - m @ a_mean
-        out.append({"roll_deg": math.degrees(roll), "yaw_deg": 0.0, "pitch_deg": 0.0,
-                    "tx": float(t[0]), "ty": float(t[1]), "scale": scale})
+        pose = {"roll_deg": math.degrees(math.atan2(s, c)), "yaw_deg": 0.0, "pitch_deg": 0.0,
+                "scale": math.hypot(c, s) / norm}
+        t = dst.mean(axis=0) - pose_matrix(pose) @ a_mean
+        pose["tx"], pose["ty"] = float(t[0]), float(t[1])
+        out.append(pose)
     return out
