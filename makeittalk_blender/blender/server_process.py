@@ -47,8 +47,12 @@ def start(python: str, url: str, token: str = "", checkpoints: str = "", log_pat
         {"start_new_session": True}
     if sys.platform.startswith("linux"):
         flags["preexec_fn"] = _die_with_parent
-    _proc["p"] = subprocess.Popen(server_command(python, url, token, checkpoints), stdout=log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **flags)
+    try:
+        _proc["p"] = subprocess.Popen(server_command(python, url, token, checkpoints), stdout=log,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **flags)
+    finally:
+        if log_path:
+            log.close()          # the server has its own copy of the handle
     return _proc["p"]
 
 
