@@ -119,3 +119,17 @@ def test_words_without_phone_times_get_their_dictionary_phones_spread_over_them(
     durs = {p: e - s for p, s, e in ph[:4]}
     assert durs["AA"] > durs["M"]                      # vowels get more of the word's time
     assert all(s < e for _, s, e in ph)
+
+
+def test_phone_pool_that_cannot_spawn_workers_decodes_in_process(monkeypatch):
+    from makeittalk_server.engines.default import pool
+
+    def no_spawn(*a, **k):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(pool.subprocess, "Popen", no_spawn)
+    p = pool.DecoderPool("allphone", workers=2)
+    assert p._workers().qsize() == 0
+    x = (0.05 * np.random.default_rng(0).standard_normal(16000 * 4)).astype(np.float32)
+    out = p.map([(x, None), (x, None)])                # 8 s: the parallel path
+    assert len(out) == 2 and all(how == "recognised" for _, _, how in out)

@@ -70,7 +70,10 @@ class DecoderPool:
             if self._idle is None:
                 q: queue.Queue = queue.Queue()
                 for _ in range(self.n_workers):
-                    w = _Worker(self.method)
+                    try:
+                        w = _Worker(self.method)
+                    except OSError:                # cannot spawn: fewer workers, the rest is done here
+                        break
                     try:
                         w.call(None, None)         # wait until its models are loaded
                         q.put(w)
