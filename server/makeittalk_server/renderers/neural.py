@@ -13,10 +13,10 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from ..errors import BadInput
+from ..errors import BadInput, EngineNotReady
 from ..params import RenderRequest
 from ..track import Track
-from .warp import output_size
+from .warp import output_size, resize, to_output, track_to_image
 
 CKPT_NAME = "ckpt_116_i2i_comb.pth"
 SIZE = 256
@@ -75,12 +75,10 @@ class NeuralRenderer:
             raise BadInput("bad_image", "the neural renderer needs an H x W x 3 uint8 portrait")
         ready, reason = self.status()
         if not ready:
-            from ..errors import EngineNotReady
-
             raise EngineNotReady("renderer_not_ready", f"renderer 'neural' is not ready: {reason}")
         ih, iw = image.shape[:2]
-        kx, ky = iw / track.width, ih / track.height
-        rest = _to_image(track.rest, kx, ky)
+        kx, ky = track_to_image(track, iw, ih)
+        rest = to_output(track.rest, kx, ky)
         corner, side = crop_box(rest)
         k = SIZE / side
         # portrait pixel -> crop pixel (pixel centres at integers on both sides)
@@ -88,7 +86,7 @@ class NeuralRenderer:
         face_bgr = cv2.warpAffine(np.ascontiguousarray(image[:, :, ::-1]), fwd, (SIZE, SIZE),
                                   flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
-        frames_256 = (_to_image(f, kx, ky) @ fwd[:, :2].T + fwd[:, 2] for f in track.frames)
+        frames_256 = (to_output(f, kx, ky) @ fwd[:, :2].T + fwd[:, 2] for f in track.frames)
         out_w, out_h = output_size(req, iw, ih) if req.paste_back else output_size(req, SIZE, SIZE)
         paste = _PasteBack(fwd, iw, ih) if req.paste_back else None
         for gen_bgr in i2i.generate_frames(self.generator(), frames_256, face_bgr, batch=4):
@@ -96,10 +94,7 @@ class NeuralRenderer:
                 progress.check()
             rgb = np.ascontiguousarray(gen_bgr[:, :, ::-1])
             frame = paste.apply(image, rgb) if paste is not None else rgb
-            if frame.shape[1] != out_w or frame.shape[0] != out_h:
-                shrink = out_w * out_h < frame.shape[0] * frame.shape[1]
-                frame = cv2.resize(frame, (out_w, out_h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
-            yield frame
+            yield resize(frame, out_w, out_h)
 
 
 class _PasteBack:
@@ -117,13 +112,6 @@ class _PasteBack:
                              borderMode=cv2.BORDER_REPLICATE)
         base = portrait_rgb.astype(np.float32)
         return np.clip(base + (big.astype(np.float32) - base) * self.alpha + 0.5, 0, 255).astype(np.uint8)
-
-
-def _to_image(points, kx: float, ky: float) -> np.ndarray:
-    p = np.array(np.asarray(points)[..., :2], dtype=np.float64, copy=True)
-    p[..., 0] = (p[..., 0] + 0.5) * kx - 0.5
-    p[..., 1] = (p[..., 1] + 0.5) * ky - 0.5
-    return p
 
 
 def create(settings=None) -> NeuralRenderer:

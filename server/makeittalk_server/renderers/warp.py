@@ -37,11 +37,18 @@ def output_size(req: RenderRequest | None, width: int, height: int) -> tuple[int
 
 
 def to_output(points: np.ndarray, sx: float, sy: float) -> np.ndarray:
-    """Portrait pixel coordinates -> output pixel coordinates (pixel centres at integers)."""
-    out = np.array(points[..., :2], dtype=np.float64, copy=True)
+    """Pixel coordinates scaled by (sx, sy) (pixel centres at integers): portrait -> output pixels, or
+    track -> portrait pixels. Keeps x and y only."""
+    out = np.array(np.asarray(points)[..., :2], dtype=np.float64, copy=True)
     out[..., 0] = (out[..., 0] + 0.5) * sx - 0.5
     out[..., 1] = (out[..., 1] + 0.5) * sy - 0.5
     return out
+
+
+def track_to_image(track: Track, width: int, height: int) -> tuple[float, float]:
+    """(kx, ky) from the track's pixels to a portrait of width x height (the track may have been made
+    on a portrait of another size); 1 where the track gives no size."""
+    return (width / track.width if track.width else 1.0, height / track.height if track.height else 1.0)
 
 
 class WarpPlan:
@@ -56,15 +63,12 @@ class WarpPlan:
         ih, iw = image.shape[:2]
         self.track = track
         self.width, self.height = output_size(_Size(width, height), iw, ih)
-        # Track coordinates are on a portrait of track.width x track.height; the image may differ.
-        kx = iw / track.width if track.width else 1.0
-        ky = ih / track.height if track.height else 1.0
-        self._to_image = (kx, ky)
-        rest_img = _scale(track.rest, kx, ky)
+        kx, ky = self._to_image = track_to_image(track, iw, ih)
+        rest_img = to_output(track.rest, kx, ky)
         self.mesh = mesh_mod.build(rest_img, iw, ih)
         self._sx, self._sy = self.width / iw, self.height / ih
         self.rest_out = to_output(self.mesh.rest, self._sx, self._sy)
-        self.source = _resize(image, self.width, self.height)
+        self.source = resize(image, self.width, self.height)
         self.maps = MapEvaluator(self.height, self.width)
         self.mouth = MouthPainter(self.rest_out[:68], teeth=teeth)
         self.torch = None
@@ -79,7 +83,7 @@ class WarpPlan:
         pose = dict(self.track.head_pose[k])
         pose["tx"] = pose.get("tx", 0.0) * kx
         pose["ty"] = pose.get("ty", 0.0) * ky
-        v = self.mesh.deform(_scale(self.track.frames[k], kx, ky), pose)
+        v = self.mesh.deform(to_output(self.track.frames[k], kx, ky), pose)
         return to_output(v, self._sx, self._sy)
 
     def prepare(self, k: int):
@@ -129,14 +133,7 @@ class _Size:
         self.width, self.height = width, height
 
 
-def _scale(points, kx: float, ky: float) -> np.ndarray:
-    p = np.array(points, dtype=np.float64, copy=True)
-    p[..., 0] = (p[..., 0] + 0.5) * kx - 0.5
-    p[..., 1] = (p[..., 1] + 0.5) * ky - 0.5
-    return p
-
-
-def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
+def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
     ih, iw = image.shape[:2]
     if (iw, ih) == (width, height):
         return np.ascontiguousarray(image)
