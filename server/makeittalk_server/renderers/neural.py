@@ -62,9 +62,13 @@ class NeuralRenderer:
     def generator(self):
         if self._gen is None:
             from ..engines.makeittalk import i2i
+            from ..engines.makeittalk.checkpoints import CheckpointError
 
             device = self.settings.torch_device() if hasattr(self.settings, "torch_device") else "cpu"
-            self._gen = i2i.load_generator(self.checkpoint(), device)
+            try:
+                self._gen = i2i.load_generator(self.checkpoint(), device)
+            except CheckpointError as e:
+                raise EngineNotReady("bad_checkpoint", f"renderer 'neural' cannot load its checkpoint: {e}") from None
         return self._gen
 
     def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
