@@ -56,14 +56,17 @@ def run(args) -> int:
     renderer = renderers.get(req.renderer, settings)
     progress = Progress()
     frames = _report(renderer.render(track, img, req, progress), track.n_frames, args.quiet)
-    if args.frames_dir is not None:
-        n = video.write_pngs(frames, args.frames_dir, progress)
-        where = args.frames_dir
-    else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        sound = (clip.raw, clip.source_sr) if clip is not None else None
-        n = video.write_mp4(frames, args.output, track.fps, audio=sound, progress=progress)
-        where = args.output
+    where = args.frames_dir if args.frames_dir is not None else args.output
+    try:
+        if args.frames_dir is not None:
+            n = video.write_pngs(frames, args.frames_dir, progress)
+        else:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            sound = (clip.raw, clip.source_sr) if clip is not None else None
+            n = video.write_mp4(frames, args.output, track.fps, audio=sound, progress=progress)
+    except OSError as e:
+        raise BadInput("unwritable_output", f"could not write {e.filename or where}: {e.strerror}" if e.strerror
+                       else str(e)) from None
     if not args.quiet:
         print(f"\nmakeittalk: wrote {where}: {n} frames at {track.fps:g} fps ({req.renderer})", file=sys.stderr)
     return 0
