@@ -51,6 +51,8 @@ class Track:
             raise TrackError("frames contain NaN or infinite values")
         if not (self.fps > 0 and math.isfinite(self.fps)):
             raise TrackError("fps must be a positive number")
+        if not (int(self.width) > 0 and int(self.height) > 0):
+            raise TrackError(f"width and height must be positive pixels, got {self.width}x{self.height}")
         if not self.head_pose:
             self.head_pose = fit_head_pose(self.rest, self.frames)
         if len(self.head_pose) != self.n_frames:

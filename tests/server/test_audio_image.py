@@ -83,3 +83,24 @@ def test_image_decoding_and_errors():
     rgba[..., 2] = 255  # red in BGRA, fully transparent -> composited on white
     ok, data = cv2.imencode(".png", rgba)
     assert (image.decode(data.tobytes()) == 255).all()
+
+
+def test_track_file_checks_and_round_trip(tmp_path):
+    from makeittalk_server import track as tr
+
+    rest = np.random.default_rng(0).uniform(50, 200, (68, 2))
+    frames = np.repeat(tr.as_68x3(rest)[None], 5, axis=0)
+    frames[2, 60:68, 1] += 3.0
+    t = tr.Track(fps=25, width=256, height=256, engine="default", rest=rest, frames=frames)
+    assert len(t.head_pose) == 5 and abs(t.head_pose[0]["scale"] - 1) < 1e-9
+    for ext in ("json", "npz"):
+        t.save(tmp_path / f"t.{ext}")
+        back = tr.load(tmp_path / f"t.{ext}")
+        assert back.n_frames == 5 and np.abs(back.frames - frames).max() < 1e-3
+    for bad in [dict(width=0), dict(height=-3), dict(fps=0), dict(frames=frames[:, :60])]:
+        with pytest.raises(tr.TrackError):
+            tr.Track(**{**dict(fps=25, width=256, height=256, engine="x", rest=rest, frames=frames), **bad})
+    d = t.to_dict()
+    d["format"] = "other"
+    with pytest.raises(tr.TrackError):
+        tr.from_dict(d)
