@@ -76,7 +76,9 @@ def head_pose(times: np.ndarray, pros: dict[str, np.ndarray], pauses: list[tuple
     for s, e in pauses:   # a small downward nod closing each phrase
         if s <= 0:
             continue
-        pitch += 1.5 * style["nod"] * np.exp(-0.5 * ((times - s - 0.15) / 0.12) ** 2)
+        # only the frames within 1 s (8 sigma; beyond it the bump is < 1e-15): linear cost on long clips
+        lo, hi = np.searchsorted(times, [s + 0.15 - 1.0, s + 0.15 + 1.0])
+        pitch[lo:hi] += 1.5 * style["nod"] * np.exp(-0.5 * ((times[lo:hi] - s - 0.15) / 0.12) ** 2)
     yaw, roll, pitch = (amp * x for x in (yaw, roll, pitch))
     radius = 0.9 * face_size     # pivot-to-face distance: turning shifts the face in the picture
     tx = radius * np.sin(np.radians(yaw)) + amp * 0.02 * face_size * _drift(times, rng, 3.0)
