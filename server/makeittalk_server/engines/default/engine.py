@@ -32,9 +32,11 @@ class DefaultEngine:
         self.pool = DecoderPool(os.environ.get("MAKEITTALK_DEFAULT_PHONES", "allphone"))
 
     def status(self) -> tuple[bool, str]:
-        try:
+        try:   # every library run() imports, so a missing one is reported here, not as a failed job
             import pocketsphinx  # noqa: F401
+            import pysptk  # noqa: F401
             import resemblyzer  # noqa: F401
+            import soxr  # noqa: F401
         except ImportError as e:
             return False, f"a library it needs is missing: {e.name} (reinstall the server)"
         return True, "ready"
