@@ -26,12 +26,14 @@ class Voice:
     def embedding(self, samples: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         """256-d embedding of (up to EMBED_MAX_S of) the speech; None when there is too little."""
         self.load()
-        keep = np.repeat(mask, segments.HOP)[: len(samples)]
-        speech = samples[: len(keep)][keep]
+        n = int(EMBED_MAX_S * segments.SR)
+        # the first n samples of speech only: gathering all of it would copy a whole long clip
+        frames = np.flatnonzero(mask)[: -(-n // segments.HOP)]
+        idx = (frames[:, None] * segments.HOP + np.arange(segments.HOP)).ravel()
+        speech = samples[idx[idx < len(samples)]]
         if len(speech) < segments.SR * 0.8:
             return None
         # always the same length (short speech is repeated): one input shape, so warm() really warms
-        n = int(EMBED_MAX_S * segments.SR)
         speech = np.tile(speech, int(np.ceil(n / len(speech))))[:n]
         peak = np.abs(speech).max()
         if peak > 0:
