@@ -24,7 +24,7 @@ def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[
     hop, win = segments.HOP, np.hanning(N_FFT).astype(np.float32)
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / segments.SR)
     n = max(1, len(samples) // hop)
-    pad = np.pad(samples.astype(np.float32), (N_FFT // 2, N_FFT // 2 + hop))
+    pad = np.pad(np.asarray(samples, dtype=np.float32), (N_FFT // 2, N_FFT // 2 + hop))   # one copy, not two
     out = {k: np.empty(n) for k in ("low", "f1", "f2", "high")}
     step = int(block_s * 100)
     for a in range(0, n, step):
