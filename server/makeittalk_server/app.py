@@ -16,13 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, audio, engines, image, landmarks, renderers
+from . import __version__, audio, engines, image, landmarks, pipeline, renderers
 from .landmarks import dlib_detector
 from .config import Settings
 from .errors import BadInput, TooLarge, UserError
 from .jobs import JobManager
 from .params import parse_params
-from .track import as_68x3
 
 MB = 1024 * 1024
 
@@ -72,15 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             warm_errors["dlib"] = str(e)
         for name in engines.REGISTRY:
             try:
-                eng = engines.get(name, settings, _default_ckpt())
+                eng = engines.get(name, settings, pipeline.checkpoint_dir(settings))
                 if eng.status()[0]:
                     eng.warm()
             except Exception as e:  # reported by /v1/health
                 warm_errors[name] = f"warm-up failed: {type(e).__name__}: {e}"
         warmed.set()
-
-    def _default_ckpt():
-        return str(settings.checkpoints_dir) if settings.checkpoints_dir else None
 
     @asynccontextmanager
     async def lifespan(app):
@@ -157,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/health")
     async def health():
         def collect():
-            ckpt = _default_ckpt()
+            ckpt = pipeline.checkpoint_dir(settings)
             engs = []
             for name in engines.REGISTRY:
                 try:
@@ -204,19 +200,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         image_bytes = await read_upload(form, "image", settings.max_image_mb)
 
         def prepare():
-            eng = engines.get(params.engine, settings, _job_ckpt(params))
+            eng = engines.get(params.engine, settings, pipeline.checkpoint_dir(settings, params))
             engines.require_ready(eng)
             if params.render is not None:
                 renderers.get(params.render.renderer, settings)
             img = image.decode(image_bytes)
             clip = audio.decode(audio_bytes)
-            rest_info = None
+            # Detect now, so "no face" is a 422 at once, not a failed job later.
+            pts, rest_info = pipeline.rest_landmarks(img, params, settings)
             if params.rest_landmarks is None:
-                res = landmarks.detect(img, settings)  # no face -> 422 now, not a failed job later
-                params.rest_landmarks = res.landmarks.tolist()
-                rest_info = res.info()
+                params.rest_landmarks = pts.tolist()
             else:
-                pts = as_68x3(params.rest_landmarks)
                 h, w = img.shape[:2]
                 if (pts[:, 0] < -w).any() or (pts[:, 0] > 2 * w).any() or (pts[:, 1] < -h).any() or \
                         (pts[:, 1] > 2 * h).any():
@@ -226,11 +220,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         job = await run_in_threadpool(prepare)
         return JSONResponse({"job_id": job.id, "status": job.status}, status_code=202)
-
-    def _job_ckpt(params):
-        if params.checkpoints:
-            return str(settings.resolve_allowed(params.checkpoints))
-        return _default_ckpt()
 
     @app.get("/v1/jobs/{job_id}")
     async def job_status(request: Request, job_id: str):
@@ -283,10 +272,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return StreamingResponse(stream(), media_type="application/zip",
                                  headers={"Content-Disposition": f'attachment; filename="{job_id}_frames.zip"'})
 
-    return _wrap(app, limit)
-
-
-def _wrap(app: FastAPI, limit: int):
     app.add_middleware(BodyLimit, limit=limit)
     return app
 

@@ -11,10 +11,11 @@ from .errors import BadInput
 
 def _env(name: str, default):
     v = os.environ.get("MAKEITTALK_" + name)
-    if v is None:
-        return default
-    return type(default)(v) if default is not None and not isinstance(default, bool) else \
-        (v.lower() in ("1", "true", "yes") if isinstance(default, bool) else v)
+    if v is None or default is None:
+        return v if v is not None else default
+    if isinstance(default, bool):
+        return v.lower() in ("1", "true", "yes")
+    return type(default)(v)
 
 
 @dataclass

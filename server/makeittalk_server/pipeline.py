@@ -29,7 +29,7 @@ def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, se
                rest_info: dict | None = None) -> Track:
     """rest_info: how params.rest_landmarks were found, when the caller detected them itself."""
     progress = progress or Progress()
-    engine = engines.get(params.engine, settings, _checkpoints(params, settings))
+    engine = engines.get(params.engine, settings, checkpoint_dir(settings, params))
     engines.require_ready(engine)
     rest, det_info = rest_landmarks(image, params, settings, progress)
     det_info = rest_info or det_info
@@ -52,9 +52,9 @@ def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, se
     return track
 
 
-def _checkpoints(params: JobParams, settings) -> str | None:
-    """Checkpoint folder for this job: the request's (only under an allowed folder) or the server's."""
-    if params.checkpoints:
+def checkpoint_dir(settings, params: JobParams | None = None) -> str | None:
+    """Checkpoint folder for a job: the request's (only under an allowed folder) or the server's."""
+    if params is not None and params.checkpoints:
         return str(settings.resolve_allowed(params.checkpoints))
     return str(settings.checkpoints_dir) if settings.checkpoints_dir else None
 
