@@ -179,10 +179,10 @@ class JobManager:
 
     @staticmethod
     def _free(job: Job) -> None:
+        """Delete a finished job's rendered frames (its inputs went when it finished)."""
         if job.frames_dir is not None:
             shutil.rmtree(job.frames_dir, ignore_errors=True)
             job.frames_dir = None
-        job.free_inputs()
 
     def _run_janitor(self) -> None:
         while not self._stop.wait(5.0):
