@@ -26,6 +26,11 @@ class EngineOutput:
     frames: np.ndarray                  # n x 68 x 3 pixels; n = track.n_frames_for(duration, params.fps)
     head_pose: list[dict] = field(default_factory=list)   # empty: fitted from frames (track.fit_head_pose)
     info: dict = field(default_factory=dict)               # engine notes, e.g. {"phones": "recognised"}
+    # The timeline the engine heard, for the track (v2) and exports. Each entry:
+    # {"start": s, "end": s, "phone": ARPAbet without stress ("SIL" for silence), "conf": 0..1}.
+    phones: list[dict] = field(default_factory=list)
+    # Words when known (transcript alignment or word recognition): {"start", "end", "word", "conf"}.
+    words: list[dict] = field(default_factory=list)
 
 
 class Engine(Protocol):
