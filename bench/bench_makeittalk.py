@@ -139,13 +139,13 @@ def main() -> None:
         gen = i2i.load_generator(ckpt / "ckpt_116_i2i_comb.pth", device)
         photo = cv2.imread(str(par / "inputs/portrait_obama.jpg"))
         frames = res.track[: args.i2i_frames]
-        list(i2i.generate_frames(gen, frames[: min(2, len(frames))], photo, batch=args.i2i_batch))   # warm-up
+        list(i2i.generate_frames(gen, frames[: min(4, len(frames))], photo, batch=args.i2i_batch, precision=args.precision))   # warm-up
         o_frame = o("i2i per frame: forward + sketch")
         for batch in sorted({1, args.i2i_batch}):
             if device == "cuda":
                 torch.cuda.synchronize()
             t = time.perf_counter()
-            n = sum(1 for _ in i2i.generate_frames(gen, frames, photo, batch=batch))
+            n = sum(1 for _ in i2i.generate_frames(gen, frames, photo, batch=batch, precision=args.precision))
             if device == "cuda":
                 torch.cuda.synchronize()
             dt = time.perf_counter() - t
