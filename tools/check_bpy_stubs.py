@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bpy_stub_index import load_index  # noqa: E402
+from bpy_stub_index import Types, load_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / ".stubs"
@@ -48,43 +48,6 @@ def _chain(node) -> list[str] | None:
     if isinstance(node, ast.Name):
         return [node.id, *reversed(parts)]
     return None
-
-
-class Types:
-    """Member lookup in one version's index, through base classes."""
-
-    def __init__(self, index: dict, registered: dict[str, set[str]]):
-        self.classes, self.registered = index["classes"], registered
-
-    def member(self, cls: str, name: str) -> tuple[bool, str | None]:
-        seen, todo = set(), [cls]
-        while todo:
-            c = todo.pop()
-            if c in seen or c not in self.classes:
-                continue
-            seen.add(c)
-            entry = self.classes[c]
-            if name in entry["members"]:
-                t = entry["members"][name]
-                return True, (cls if t in ("Self", "call:Self") else t.replace("call:Self", "call:" + cls) if t else t)
-            if name in self.registered.get(c, ()):
-                return True, None
-            todo += entry["bases"]
-        return False, None
-
-    def element(self, t: str | None) -> str | None:
-        if t and t.startswith("coll:"):
-            return t[5:]
-        seen, todo = set(), [t] if t else []
-        while todo:
-            c = todo.pop()
-            if c in seen or c not in self.classes:
-                continue
-            seen.add(c)
-            if self.classes[c]["element"]:
-                return self.classes[c]["element"]
-            todo += self.classes[c]["bases"]
-        return None
 
 
 def registered_names(files: list[Path]) -> tuple[dict[str, set[str]], set[str]]:
@@ -185,6 +148,16 @@ class Walker(ast.NodeVisitor):
                 self._bind(target.id, t)
             else:
                 self.type_of(target)
+            if isinstance(target, ast.Attribute) and isinstance(node.value, ast.Constant) and \
+                    isinstance(node.value.value, str):
+                self._check_enum(target, node.value.value)
+
+    def _check_enum(self, target: ast.Attribute, value: str) -> None:
+        owner = self.type_of(target.value)
+        if owner and owner[0] == "cls" and owner[1] in self.types.classes:
+            values = self.types.literals(owner[1], target.attr)
+            if values is not None and value not in values:
+                self.miss(target, f"{owner[1]}.{target.attr} has no item '{value}'")
 
     def _bind(self, name: str, t) -> None:
         if t and t[0] == "cls":
@@ -228,6 +201,7 @@ class Walker(ast.NodeVisitor):
             t = self.type_of(node.func)
             for a in node.args + [k.value for k in node.keywords]:
                 self.type_of(a)
+            self._check_keywords(node)
             if t and t[0] == "meth":
                 return ("cls", t[1]) if t[1] not in (None, "?") else None
             if t and t[0] == "elem":                 # collection.get(...)
@@ -250,6 +224,24 @@ class Walker(ast.NodeVisitor):
             else:
                 self.generic_visit(child)
         return None
+
+    def _check_keywords(self, call: ast.Call) -> None:
+        """Keyword arguments of operators and methods of typed values must be in the signature."""
+        f = call.func
+        if not isinstance(f, ast.Attribute):
+            return
+        owner = self.type_of(f.value)
+        if not owner:
+            return
+        if owner[0] == "ops":
+            accepted, what = self.index["ops"].get(owner[1], {}).get(f.attr), f"bpy.ops.{owner[1]}.{f.attr}"
+        elif owner[0] == "cls" and owner[1] in self.types.classes:
+            accepted, what = self.types.params(owner[1], f.attr), f"{owner[1]}.{f.attr}"
+        else:
+            return
+        for k in call.keywords:
+            if accepted is not None and k.arg is not None and k.arg not in accepted:
+                self.miss(call, f"{what}() takes no keyword '{k.arg}'")
 
     def _attribute(self, node, t):
         name = node.attr

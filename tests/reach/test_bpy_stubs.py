@@ -88,3 +88,33 @@ def test_version_differences_are_allowed_only_guarded_in_compat(dirs, tmp_path):
     typo = _write(tmp_path / "c", "blender/compat.py", VERSIONED.replace("ed.sequences", "ed.sequencez"))
     assert cbs.check(dirs, [typo], tmp_path / "c") == [
         "blender/compat.py:4: SequenceEditor.sequencez does not exist (Blender 4.2, 4.5, 5.0, 5.1, 5.2)"]
+
+
+def test_enum_items_are_checked(dirs, tmp_path):
+    f = _write(tmp_path, "blender/video.py", '''
+def out(scene):
+    ff = scene.render.ffmpeg
+    ff.codec = "H264"
+    ff.codec = "H266"
+    ff.constant_rate_factor = "CUSTOM"
+    scene.render.engine = "MY_ENGINE"      # engines register their names at run time: not checked
+''')
+    assert cbs.check(dirs, [f], tmp_path) == [
+        "blender/video.py:5: FFmpegSettings.codec has no item 'H266' (Blender 4.2, 4.5, 5.0, 5.1, 5.2)",
+        "blender/video.py:6: FFmpegSettings.constant_rate_factor has no item 'CUSTOM' (Blender 4.2, 4.5, 5.0)"]
+
+
+def test_keyword_arguments_are_checked(dirs, tmp_path):
+    f = _write(tmp_path, "blender/calls.py", '''
+import bpy
+
+
+def go(obj):
+    obj.shape_key_add(name="k", from_mix=False)
+    obj.shape_key_add(name="k", from_mixx=False)
+    bpy.ops.render.render(animation=True, write_still=False)
+    bpy.ops.render.render(animations=True)
+''')
+    assert cbs.check({"4.2": dirs["4.2"]}, [f], tmp_path) == [
+        "blender/calls.py:7: Object.shape_key_add() takes no keyword 'from_mixx' (Blender 4.2)",
+        "blender/calls.py:9: bpy.ops.render.render() takes no keyword 'animations' (Blender 4.2)"]
