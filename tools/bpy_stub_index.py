@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from pathlib import Path
 
@@ -148,7 +149,9 @@ def load_index(stub_dir: Path) -> dict:
         if idx.get("format") == INDEX_FORMAT:
             return idx
     idx = build_index(stub_dir)
-    cache.write_text(json.dumps(idx))
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")   # two test runs may build it at once
+    tmp.write_text(json.dumps(idx))
+    os.replace(tmp, cache)
     return idx
 
 
