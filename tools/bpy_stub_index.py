@@ -165,60 +165,38 @@ class Types:
     def __init__(self, index: dict, registered: dict[str, set[str]]):
         self.classes, self.registered = index["classes"], registered
 
-    def member(self, cls: str, name: str) -> tuple[bool, str | None]:
-        seen, todo = set(), [cls]
+    def lineage(self, cls: str | None):
+        """(name, entry) of cls and each of its bases, nearest first, each once."""
+        seen, todo = set(), [cls] if cls else []
         while todo:
-            c = todo.pop()
+            c = todo.pop(0)
             if c in seen or c not in self.classes:
                 continue
             seen.add(c)
-            entry = self.classes[c]
+            yield c, self.classes[c]
+            todo += self.classes[c]["bases"]
+
+    def _first(self, cls: str, table: str, name: str):
+        return next((e[table][name] for _, e in self.lineage(cls) if name in e.get(table, {})), None)
+
+    def member(self, cls: str, name: str) -> tuple[bool, str | None]:
+        for c, entry in self.lineage(cls):
             if name in entry["members"]:
                 t = entry["members"][name]
                 return True, (cls if t in ("Self", "call:Self") else t.replace("call:Self", "call:" + cls) if t else t)
             if name in self.registered.get(c, ()):
                 return True, None
-            todo += entry["bases"]
         return False, None
 
     def params(self, cls: str, name: str) -> list[str] | None:
-        seen, todo = set(), [cls]
-        while todo:
-            c = todo.pop()
-            if c in seen or c not in self.classes:
-                continue
-            seen.add(c)
-            if name in self.classes[c].get("params", {}):
-                return self.classes[c]["params"][name]
-            todo += self.classes[c]["bases"]
-        return None
+        return self._first(cls, "params", name)
 
     def literals(self, cls: str, name: str) -> list[str] | None:
         """The enum values an attribute takes, when the stubs list them (RNA enums filled at run
         time, such as RenderSettings.engine, are not checked: see DYNAMIC_ENUMS)."""
-        if (cls, name) in DYNAMIC_ENUMS:
-            return None
-        seen, todo = set(), [cls]
-        while todo:
-            c = todo.pop()
-            if c in seen or c not in self.classes:
-                continue
-            seen.add(c)
-            if name in self.classes[c].get("literals", {}):
-                return self.classes[c]["literals"][name]
-            todo += self.classes[c]["bases"]
-        return None
+        return None if (cls, name) in DYNAMIC_ENUMS else self._first(cls, "literals", name)
 
     def element(self, t: str | None) -> str | None:
         if t and t.startswith("coll:"):
             return t[5:]
-        seen, todo = set(), [t] if t else []
-        while todo:
-            c = todo.pop()
-            if c in seen or c not in self.classes:
-                continue
-            seen.add(c)
-            if self.classes[c]["element"]:
-                return self.classes[c]["element"]
-            todo += self.classes[c]["bases"]
-        return None
+        return next((e["element"] for _, e in self.lineage(t) if e["element"]), None)
