@@ -47,7 +47,8 @@ def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, se
     p = params.model_dump(exclude={"rest_landmarks", "checkpoints"})
     p["info"] = info
     track = Track(fps=params.fps, width=int(width), height=int(height), engine=engine.name, rest=rest,
-                  frames=out.frames, head_pose=out.head_pose, params=p, duration_s=audio.duration_s)
+                  frames=out.frames, head_pose=out.head_pose, params=p, duration_s=audio.duration_s,
+                  phones=out.phones, words=out.words)
     progress.stage("track", 0.9)
     return track
 
