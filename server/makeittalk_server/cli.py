@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # module names under makeittalk_server, each with add_parser(subparsers) that sets func=run(args)->int
-COMMANDS = ("cmd_serve", "cmd_landmarks", "cmd_track", "cmd_animate", "cmd_render")
+COMMANDS = ("cmd_serve", "cmd_landmarks", "cmd_track", "cmd_animate", "cmd_render", "cmd_export")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,8 @@ def run(prep: PreparedJob, progress: Progress | None = None) -> Track:
     p = params.model_dump(exclude={"rest_landmarks", "checkpoints"})
     p["info"] = info
     track = Track(fps=params.fps, width=prep.width, height=prep.height, engine=prep.engine.name, rest=prep.rest,
-                  frames=out.frames, head_pose=out.head_pose, params=p, duration_s=audio.duration_s)
+                  frames=out.frames, head_pose=out.head_pose, params=p, duration_s=audio.duration_s,
+                  phones=out.phones, words=out.words)
     progress.stage("track", 0.9)
     return track
 
