@@ -115,3 +115,57 @@ def test_import_without_a_portrait_says_what_to_do(bpy_mod, scene, take, tmp_pat
     cues.write_bytes(exports.export(track, "rhubarb-tsv"))
     with pytest.raises(RuntimeError, match="choose a portrait first"):
         bpy_mod.ops.makeittalk.import_performance(filepath=str(cues))
+
+
+class _Layout:
+    """Stands in for UILayout (none without a window); checks the names the panel uses."""
+
+    def __init__(self, log):
+        self.log, self.enabled = log, True
+
+    def _child(self, *a, **k):
+        return _Layout(self.log)
+    row = column = box = _child
+
+    def prop(self, data, name, **k):
+        assert name in data.bl_rna.properties, name
+        self.log.append(("prop", name))
+
+    def operator(self, idname, **k):
+        cat, op = idname.split(".")
+        assert hasattr(getattr(__import__("bpy").ops, cat), op), idname
+        self.log.append(("op", idname))
+        return type("Op", (), {})()
+
+    def label(self, text="", **k):
+        self.log.append(("label", text))
+
+    def prop_search(self, data, name, search_data, search_prop, **k):
+        assert name in data.bl_rna.properties and search_prop in search_data.bl_rna.properties
+        self.log.append(("search", search_prop))
+
+    def template_list(self, list_id, _, data, prop, active, index, **k):
+        assert prop in data.bl_rna.properties and index in active.bl_rna.properties
+        self.log.append(("list", list_id))
+
+
+def test_character_panel_draws_the_mapping_table(bpy_mod, scene):
+    from character_helpers import mesh_with_keys
+
+    from makeittalk_blender.blender import character_panel
+
+    ob = mesh_with_keys(bpy_mod, scene, ["jawOpen"])
+    settings(scene, ob, "")
+    bpy_mod.ops.makeittalk.character_map()
+    log = []
+    panel = type("P", (), {"layout": _Layout(log)})()
+    character_panel.VIEW3D_PT_makeittalk_character.draw(panel, bpy_mod.context)
+    ops = {x[1] for x in log if x[0] == "op"}
+    assert {"makeittalk.character_map", "makeittalk.character_apply", "makeittalk.export_performance",
+            "makeittalk.import_performance"} <= ops
+    assert ("list", "MAKEITTALK_UL_shape_map") in log
+    assert {"target", "drive", "kind", "markers", "export_format", "source"} <= {x[1] for x in log if x[0] == "prop"}
+    log.clear()
+    character_panel.MAKEITTALK_UL_shape_map.draw_item(None, bpy_mod.context, _Layout(log), ob, ob.makeittalk_map[17],
+                                                        0, None, "", 17)
+    assert ("label", "jawOpen") in log and ("search", "key_blocks") in log
