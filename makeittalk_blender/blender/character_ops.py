@@ -33,13 +33,6 @@ def _done(op, message: str, warn: bool = False):
     return {"FINISHED"}
 
 
-def _character(context):
-    ob = context.scene.makeittalk_character.target
-    if ob is None:
-        raise bake.CharacterError("pick the character to animate")
-    return ob
-
-
 def _take_name(scene, settings) -> str:
     if settings.source == "FILE":
         return f"MIT {Path(settings.track_path).stem or 'track'}"
@@ -55,10 +48,9 @@ class MAKEITTALK_OT_character_map(bpy.types.Operator):
 
     def execute(self, context):
         s = context.scene.makeittalk_character
-        try:
-            ob = _character(context)
-        except bake.CharacterError as e:
-            return _fail(self, str(e))
+        ob = s.target
+        if ob is None:
+            return _fail(self, "pick the character to animate")
         if s.drive == "SHAPE_KEYS" and not bake.source_names(ob, s.drive):
             return _fail(self, f"{ob.name} has no shape keys: add some, or drive actions instead")
         kind, found = bake.fill_mapping(ob, s.kind, s.drive)
@@ -76,35 +68,40 @@ class MAKEITTALK_OT_character_apply(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context):
-        scene, s = context.scene, context.scene.makeittalk_character
         try:
-            ob = _character(context)
-            if not len(ob.makeittalk_map):
-                bake.fill_mapping(ob, s.kind, s.drive)
-            kind = ob.makeittalk_map_kind or "ARKIT"
-            use, missing = bake.mapping_of(ob, s.drive)
-            if not use:
-                raise bake.CharacterError(f"no shape of {ob.name} matches the {kind.lower()} names: "
-                                          "pick its shape keys or actions in the table")
-            track = bake.take_track(scene, s)
-            take = _take_name(scene, s)
-            if s.drive == "ACTIONS":
-                n = bake.bake_actions(scene, ob, track, kind, use, take)
-                what = f"{n} strips"
-            else:
-                if getattr(ob.data, "shape_keys", None) is None:
-                    raise bake.CharacterError(f"{ob.name} has no shape keys to drive")
-                n = bake.bake_shape_keys(scene, ob, track, kind, use, take)
-                what = f"{n} keys on {len(use)} shapes"
-            marks = bake.add_markers(scene, track) if s.markers else 0
+            message, incomplete = _apply(context.scene, context.scene.makeittalk_character)
         except _ERRORS as e:
             return _fail(self, f"cannot apply to the character: {e}")
-        msg = f"{take} applied to {ob.name}: {what}" + (f", {marks} markers" if marks else "")
-        needed = bake.needed(track, kind, missing)
-        if needed:
-            msg += f"; {len(needed)} shapes this take uses are not on the character: {', '.join(needed[:6])}" + \
-                (" ..." if len(needed) > 6 else "")
-        return _done(self, msg, warn=bool(needed))
+        return _done(self, message, warn=incomplete)
+
+
+def _apply(scene, s) -> tuple[str, bool]:
+    """Bake the take onto s.target; (what was done, whether shapes the take uses were missing)."""
+    ob = s.target
+    if ob is None:
+        raise bake.CharacterError("pick the character to animate")
+    if not len(ob.makeittalk_map):
+        bake.fill_mapping(ob, s.kind, s.drive)
+    kind = ob.makeittalk_map_kind or "ARKIT"
+    use, missing = bake.mapping_of(ob, s.drive)
+    if not use:
+        raise bake.CharacterError(f"no shape of {ob.name} matches the {kind.lower()} names: "
+                                  "pick its shape keys or actions in the table")
+    track = bake.take_track(scene, s)
+    take = _take_name(scene, s)
+    if s.drive == "ACTIONS":
+        what = f"{bake.bake_actions(scene, ob, track, kind, use, take)} strips"
+    elif getattr(ob.data, "shape_keys", None) is None:
+        raise bake.CharacterError(f"{ob.name} has no shape keys to drive")
+    else:
+        what = f"{bake.bake_shape_keys(scene, ob, track, kind, use, take)} keys on {len(use)} shapes"
+    marks = bake.add_markers(scene, track) if s.markers else 0
+    msg = f"{take} applied to {ob.name}: {what}" + (f", {marks} markers" if marks else "")
+    needed = bake.needed(track, kind, missing)
+    if needed:
+        msg += f"; {len(needed)} shapes this take uses are not on the character: {', '.join(needed[:6])}" + \
+            (" ..." if len(needed) > 6 else "")
+    return msg, bool(needed)
 
 
 class MAKEITTALK_OT_export_performance(bpy.types.Operator, ExportHelper):

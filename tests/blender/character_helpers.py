@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exports"))
 
 from export_helpers import phone_track  # noqa: E402,F401
@@ -47,3 +49,12 @@ def settings(scene, target, path, **kw):
     for k, v in kw.items():
         setattr(s, k, v)
     return s
+
+
+@pytest.fixture()
+def take(tmp_path):
+    """(the known-phone track, the file it is saved in)."""
+    t = phone_track()
+    path = tmp_path / "take.json"
+    t.save(path)
+    return t, path

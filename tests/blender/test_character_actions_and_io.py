@@ -11,18 +11,10 @@ import pytest
 from makeittalk_blender.core import exports
 from makeittalk_blender.core.exports import arkit, retarget
 from blender_synth import PORTRAIT
-from character_helpers import object_with_pose_actions, phone_track, settings
+from character_helpers import object_with_pose_actions, settings, take  # noqa: F401 (take: a fixture)
 
 HEIGHTS = {"mouth_A": 0.0, "mouth_B": 0.2, "mouth_C": 0.5, "mouth_D": 1.0, "mouth_E": 0.4, "mouth_F": 0.3,
            "mouth_G": 0.15, "mouth_X": -0.1}               # no H: reported, the previous shape holds
-
-
-@pytest.fixture()
-def take(tmp_path):
-    t = phone_track()
-    path = tmp_path / "take.json"
-    t.save(path)
-    return t, path
 
 
 def test_actions_per_mouth_shape_play_as_nla_strips(bpy_mod, scene, take):

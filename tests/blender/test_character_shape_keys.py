@@ -6,17 +6,9 @@ import numpy as np
 import pytest
 
 from makeittalk_blender.core.exports import arkit, retarget
-from character_helpers import mesh_with_keys, phone_track, settings
+from character_helpers import mesh_with_keys, settings, take  # noqa: F401 (take: a fixture)
 
 ARKIT_KEYS = ["JawOpen", "ARKit.eyeBlinkLeft", "mouthSmile_L", "CC_Base_mouthPucker", "mouthFunnel"]
-
-
-@pytest.fixture()
-def take(tmp_path):
-    t = phone_track()
-    path = tmp_path / "take.json"
-    t.save(path)
-    return t, path
 
 
 def _value_at(bpy, scene, ob, key, frame):
