@@ -5,7 +5,7 @@ Vertices, in this order:
   dense      extra points where faces deform (lip middles, chin, cheeks, lids, forehead); each follows a
              fixed blend of landmark motions (`follow`), so one moved landmark bends the skin smoothly,
   face ring  an ellipse beyond forehead and chin: head motion only,
-  static     the image border (never moves),
+  static     a wider ring where it fits in the image, then the image border (never move),
   eyeballs   per eye a patch behind the eye opening, head motion only (Blender shows it through the eye
              hole; the warp samples the same rigid eye directly).
 Triangles come from core/delaunay.py on a copy with the mouth laid open, lip and eye contours forced in
@@ -27,6 +27,7 @@ import numpy as np
 from . import delaunay as dl
 
 N_LM = 68
+N_BORDER = 16                # image-border points: the last of the static vertices
 SKIN, MOUTH, EYE, EYEBALL = 0, 1, 2, 3
 INNER_LIP = tuple(range(60, 68))
 OUTER_LIP = tuple(range(48, 60))
@@ -73,7 +74,8 @@ class Layout:
         """The points with the landmarks' numbers read as pixel-edge coordinates (Blender's PixelMap and
         the warp's output mapping both do): the border moves out by half a pixel onto the image edge."""
         out = self.points.copy()
-        out[self.slice_of("static")] += 0.5
+        st = self.slice_of("static")
+        out[st.stop - N_BORDER:st.stop] += 0.5
         return out
 
     def slice_of(self, part: str) -> slice:
@@ -153,6 +155,7 @@ def _rings(lm: np.ndarray, width: int, height: int):
     half = np.maximum((hi - lo) / 2, 4.0)
     c = (lo + hi) / 2 - [0.0, 0.15 * half[1]]         # the landmarks stop at the brows
     face = _ellipse(c, 1.3 * half[0], 1.5 * half[1], 20)
+    static = _ellipse(c, 1.9 * half[0], 2.1 * half[1], 16, phase=math.pi / 16)
     x0, y0, x1, y1 = -0.5, -0.5, width - 0.5, height - 0.5
     border = []
     for t in (0.0, 0.25, 0.5, 0.75):
@@ -162,7 +165,12 @@ def _rings(lm: np.ndarray, width: int, height: int):
     face = face[_inside(face, width, height)]
     if len(face):            # a ring point on a landmark would make slivers
         face = face[np.linalg.norm(face[:, None] - lm[None], axis=2).min(axis=1) > 0.05 * half[0]]
-    return face, border
+    m = 0.04 * min(width, height)
+    static = static[(static[:, 0] > m) & (static[:, 0] < width - 1 - m) & (static[:, 1] > m)
+                    & (static[:, 1] < height - 1 - m)]
+    if len(static) and len(face):
+        static = static[np.linalg.norm(static[:, None] - face[None], axis=2).min(axis=1) > 2.0]
+    return face, np.concatenate([static.reshape(-1, 2), border])
 
 
 def _opened(lm: np.ndarray) -> np.ndarray:

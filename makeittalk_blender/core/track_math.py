@@ -78,7 +78,8 @@ class MeshPoints:
 def mesh_points(rest: np.ndarray, width: int, height: int) -> MeshPoints:
     """The shared mesh layout's points as PixelMap reads them (see mesh_layout.Layout.edge_points)."""
     lay = mesh_layout.build(rest, width, height)
-    return MeshPoints(lay.edge_points(), lay.n_ring, lay.n_border)
+    nb = mesh_layout.N_BORDER
+    return MeshPoints(lay.edge_points(), lay.n_ring + lay.n_static - nb, nb)
 
 
 def separate_close_points(points: np.ndarray, min_dist: float) -> np.ndarray:
