@@ -25,6 +25,7 @@ class Mesh:
     layout: ml.Layout
     scale: tuple[float, float]     # output pixels per track pixel (x, y)
     pivot: np.ndarray              # head-pose pivot in track pixels (the mean of the rest landmarks)
+    src_scale: tuple[float, float] | None = None   # source-image pixels per track pixel (default: scale)
 
     @property
     def tris(self) -> np.ndarray:
@@ -43,16 +44,19 @@ class Mesh:
         self._static = np.zeros(self.layout.n_vertices)
         st = self.layout.slice_of("static")
         self._static[st.stop - ml.N_BORDER:st.stop] = 0.5       # the image border, on the pixel edge
+        self.src_scale = self.src_scale or self.scale
         self.rest = self.to_output(self.layout.points)
+        self.rest_src = self.to_output(self.layout.points, self.src_scale)
 
     @property
     def n_vertices(self) -> int:
         return self.layout.n_vertices
 
-    def to_output(self, v: np.ndarray) -> np.ndarray:
-        """Layout coordinates (track pixels) -> output pixels (centres at integers)."""
+    def to_output(self, v: np.ndarray, scale=None) -> np.ndarray:
+        """Layout coordinates (track pixels) -> output pixels (centres at integers), or source pixels."""
+        sx, sy = scale or self.scale
         e = v + self._static[:, None]
-        return np.stack([e[:, 0] * self.scale[0] - 0.5, e[:, 1] * self.scale[1] - 0.5], axis=1)
+        return np.stack([e[:, 0] * sx - 0.5, e[:, 1] * sy - 0.5], axis=1)
 
     def deform(self, landmarks_xy: np.ndarray, pose: dict | None) -> np.ndarray:
         """Output-pixel vertex positions for one frame's landmarks (track pixels) and head pose."""
@@ -71,13 +75,16 @@ class Mesh:
         shift = np.where((tris[:, :1] < 42)[..., None], turn[eyeball][:7].mean(axis=0), turn[eyeball][7:].mean(axis=0))
         m_inv = np.linalg.inv(ml.pose_matrix(pose))
         back = (t - self.pivot - [pose.get("tx", 0.0), pose.get("ty", 0.0)] - shift) @ m_inv.T + self.pivot
-        return np.stack([back[..., 0] * sx - 0.5, back[..., 1] * sy - 0.5], axis=-1)
+        kx, ky = self.src_scale
+        return np.stack([back[..., 0] * kx - 0.5, back[..., 1] * ky - 0.5], axis=-1)
 
 
 def build(rest_landmarks: np.ndarray, width: int, height: int, out_width: int | None = None,
-          out_height: int | None = None) -> Mesh:
-    """The mesh for a track of width x height pixels, drawn at out_width x out_height (default: same)."""
+          out_height: int | None = None, src_size: tuple[int, int] | None = None) -> Mesh:
+    """The mesh for a track of width x height pixels, drawn at out_width x out_height (default: same),
+    sampling a source image of src_size (width, height; default: the output size)."""
     lm = np.asarray(rest_landmarks, dtype=np.float64)[:, :2]
     layout = ml.build(lm, width, height)
     scale = ((out_width or width) / width, (out_height or height) / height)
-    return Mesh(layout=layout, scale=scale, pivot=lm[:N_LANDMARKS].mean(axis=0))
+    src = (src_size[0] / width, src_size[1] / height) if src_size else None
+    return Mesh(layout=layout, scale=scale, pivot=lm[:N_LANDMARKS].mean(axis=0), src_scale=src)

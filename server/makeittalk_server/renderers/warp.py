@@ -116,13 +116,16 @@ class WarpPlan:
         ih, iw = image.shape[:2]
         self.track = track
         self.width, self.height = output_size(_Size(width, height), iw, ih)
-        self.mesh = mesh_mod.build(track.rest, track.width, track.height, self.width, self.height)
+        # Shrinking: resize once (area filter). Growing: sample the portrait itself, bilinearly, as
+        # Blender's texture lookup does (a cubic pre-resize would sharpen differently).
+        self.source = image if self.width >= iw and self.height >= ih else resize(image, self.width, self.height)
+        sh, sw = self.source.shape[:2]
+        self.mesh = mesh_mod.build(track.rest, track.width, track.height, self.width, self.height, (sw, sh))
         self.rest_out = self.mesh.rest
-        self.source = resize(image, self.width, self.height)
         lay = self.mesh.layout
         self.use_interior = mouth == "interior" or (mouth == "auto" and not lay.mouth_open)
         self.atlas, corner = build_atlas(self.source, mouth_picture(image, track, teeth))
-        self._src = self.rest_out[self.mesh.tris].copy()          # per-corner sources, m x 3 x 2
+        self._src = self.mesh.rest_src[self.mesh.tris].copy()     # per-corner sources, m x 3 x 2
         self._eye = self.mesh.kind == ml.EYE
         if self.use_interior:
             n = mouth_interior.SIZE
