@@ -18,6 +18,7 @@ COMMANDS = {
     "track": "cmd_track",
     "animate": "cmd_animate",
     "render": "cmd_render",
+    "export": "cmd_export",
     "batch": "cmd_batch",
 }
 
