@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import json
 import threading
-import zipfile
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,46 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, audio, engines, image, landmarks, pipeline, renderers
+from . import __version__, audio, engines, image, landmarks, pipeline, renderers, security
 from .landmarks import dlib_detector
 from .config import Settings
 from .errors import BadInput, TooLarge, UserError
 from .jobs import JobManager
-from .params import parse_params
+from .params import parse_params_text
 
 MB = 1024 * 1024
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-class BodyLimit:
-    """ASGI middleware: refuse request bodies over `limit` bytes with 413, before or while reading."""
-
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            resp = error_response(413, "too_large", f"request body is {int(declared) / MB:.1f} MB; the limit "
-                                  f"is {self.limit / MB:.0f} MB")
-            return await resp(scope, receive, send)
-        seen = 0
-
-        async def counted():
-            nonlocal seen
-            msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise TooLarge("too_large", f"request body exceeds the {self.limit / MB:.0f} MB limit")
-            return msg
-
-        return await self.app(scope, counted, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if eng.status()[0]:
                     eng.warm()
             except Exception as e:  # reported by /v1/health
-                warm_errors[name] = f"warm-up failed: {type(e).__name__}: {e}"
+                warm_errors[name] = security.plain_failure("warm-up failed", e)
         warmed.set()
 
     @asynccontextmanager
@@ -90,7 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="MakeItTalk for Blender server", version=__version__, lifespan=lifespan)
     app.state.settings = settings
-    limit = int((settings.max_audio_mb + settings.max_image_mb) * MB) + MB
 
     # ---- errors: always {"error": {code, message}}, never a bare 500 ----------------------------
     @app.exception_handler(UserError)
@@ -109,14 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _internal(request, exc: Exception):
-        return error_response(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
-
-    @app.middleware("http")
-    async def _auth(request: Request, call_next):
-        if settings.token and request.url.path.startswith("/v1/"):
-            if request.headers.get("authorization", "") != f"Bearer {settings.token}":
-                return error_response(401, "unauthorized", "missing or wrong token (Authorization: Bearer ...)")
-        return await call_next(request)
+        return error_response(500, "internal", "the server hit an unexpected error; its log has the details")
 
     # ---- helpers ----------------------------------------------------------------------------------
     async def read_form(request: Request) -> dict:
@@ -159,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 try:
                     ready, reason = engines.get(name, settings, ckpt).status()
                 except Exception as e:
-                    ready, reason = False, f"{type(e).__name__}: {e}"
+                    ready, reason = False, security.plain_failure("the engine could not be checked", e)
                 if name in warm_errors:
                     ready, reason = False, warm_errors[name]
                 elif ready and not warmed.is_set():
@@ -191,11 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raw_params = form.get("params")
         if isinstance(raw_params, UploadFile):
             raw_params = (await raw_params.read()).decode("utf-8", "replace")
-        try:
-            pdict = json.loads(raw_params) if raw_params else None
-        except json.JSONDecodeError as e:
-            raise BadInput("bad_params", f"params is not valid JSON: {e.msg} at position {e.pos}") from None
-        params = parse_params(pdict)
+        params = parse_params_text(raw_params)  # JSON text -> JobParams; every parser error a 422
         audio_bytes = await read_upload(form, "audio", settings.max_audio_mb)
         image_bytes = await read_upload(form, "image", settings.max_image_mb)
 
@@ -256,45 +212,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job = finished_job(request, job_id)
         if job.params.render is None or job.frames_dir is None:
             raise UserError("no_frames", "this job did not ask for rendered frames (params.render)", 404)
-        files = sorted(Path(job.frames_dir).glob("frame_*.png"))
-        if len(files) != job.n_frames_rendered:
-            raise UserError("frames_missing", "the rendered frames are incomplete on the server", 410)
-
-        def stream():
-            # Build the zip in chunks; PNGs are stored, not deflated (already compressed).
-            buf = _ChunkBuffer()
-            with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-                for f in files:
-                    zf.write(f, arcname=f.name)
-                    yield buf.take()
-            yield buf.take()
-
-        return StreamingResponse(stream(), media_type="application/zip",
+        # the files stay on disk until this download ends, even if the job is deleted meanwhile
+        return StreamingResponse(request.app.state.jobs.frames_zip(job), media_type="application/zip",
                                  headers={"Content-Disposition": f'attachment; filename="{job_id}_frames.zip"'})
 
-    app.add_middleware(BodyLimit, limit=limit)
+    security.install(app, settings)  # host, origin, token, body limit (security.py)
     return app
-
-
-class _ChunkBuffer(io.RawIOBase):
-    """A write-only file for zipfile that hands out what was written since the last take()."""
-
-    def __init__(self):
-        self._chunks: list[bytes] = []
-        self._pos = 0
-
-    def writable(self):
-        return True
-
-    def write(self, b):
-        self._chunks.append(bytes(b))
-        self._pos += len(b)
-        return len(b)
-
-    def tell(self):
-        return self._pos
-
-    def take(self) -> bytes:
-        out = b"".join(self._chunks)
-        self._chunks.clear()
-        return out
