@@ -252,8 +252,8 @@ class FramesZip:
     `release` runs once, when the iteration ends, is closed, or the iterator is dropped."""
 
     def __init__(self, files: list[Path], release):
-        self._files, self._release = files, release
-        self._gen = self._chunks()
+        self._release = release
+        self._gen = _zip_chunks(files)      # not a method: no cycle, so dropping the iterator releases
         self._done = False
 
     def __iter__(self):
@@ -266,14 +266,6 @@ class FramesZip:
             self.close()
             raise
 
-    def _chunks(self):
-        buf = _ChunkBuffer()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-            for f in self._files:
-                zf.write(f, arcname=f.name)   # a vanished file raises: the download breaks, never ends "ok"
-                yield buf.take()
-        yield buf.take()
-
     def close(self) -> None:
         if not self._done:
             self._done = True
@@ -282,6 +274,15 @@ class FramesZip:
 
     def __del__(self):
         self.close()
+
+
+def _zip_chunks(files: list[Path]):
+    buf = _ChunkBuffer()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for f in files:
+            zf.write(f, arcname=f.name)   # a vanished file raises: the download breaks, never ends "ok"
+            yield buf.take()
+    yield buf.take()
 
 
 class _ChunkBuffer(io.RawIOBase):
