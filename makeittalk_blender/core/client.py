@@ -111,6 +111,9 @@ class _DeadlineSocket:
         return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
 
     def close(self) -> None:
+        pass       # http.client "closes" the socket once it hands it to the response; _Connection.end() does
+
+    def really_close(self) -> None:
         self._sock.close()
 
 
@@ -126,7 +129,13 @@ class _Connection(http.client.HTTPConnection):
         sock = socket.create_connection((self.host, self.port), timeout=left)
         if self._tls:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
-        self.sock = _DeadlineSocket(sock, self._deadline)
+        self.sock = self._own = _DeadlineSocket(sock, self._deadline)
+
+    def end(self) -> None:
+        self.close()
+        own = getattr(self, "_own", None)
+        if own is not None:
+            own.really_close()
 
 
 class Client:
@@ -183,7 +192,7 @@ class Client:
         except Exception:   # whatever else goes wrong on the way, the user gets words, not a traceback
             raise ClientError("bad_response", f"the exchange with the server at {self.url} failed") from None
         finally:
-            conn.close()
+            conn.end()
 
     def _http_error(self, status: int, reason: str, data: bytes) -> ClientError:
         try:
@@ -254,6 +263,8 @@ def _read_capped(resp, cap: int, url: str, quiet: bool = False) -> bytes:
     while len(out) <= cap:
         chunk = resp.read(min(1 * MB, cap + 1 - len(out)))
         if not chunk:
+            if declared and declared.isdigit() and len(out) < int(declared) and not quiet:
+                raise ClientError("bad_response", f"the answer from the server at {url} was cut short")
             return bytes(out)
         out += chunk
     if quiet:
