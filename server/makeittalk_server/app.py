@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             dlib_detector.warm()
         except Exception as e:
-            warm_errors["dlib"] = str(e)
+            warm_errors["dlib"] = security.plain_failure("the face detector failed to load", e)
         for name in engines.REGISTRY:
             try:
                 eng = engines.get(name, settings, pipeline.checkpoint_dir(settings))

@@ -36,6 +36,7 @@ class Settings:
     max_queue: int = 8                           # jobs queued or running; more answer 429
     max_queued_audio_minutes: float = 60.0       # decoded audio held by queued jobs, all together
     decode_slots: int = 2                        # uploads decoded at once; more wait, then 429
+    max_uploads: int = 4                         # bodies over 1 MB received at once; more answer 429
     max_render_gigapixels: float = 40.0          # frames x width x height of one render job
     min_free_disk_mb: float = 512.0              # kept free on the job folder's disk
     max_engines: int = 3                         # engine objects kept loaded (least recently used go)

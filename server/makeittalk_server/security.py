@@ -6,7 +6,8 @@
   from another site) is refused, so no page can drive the server with a "simple" cross-site POST.
 * Token: when one is set, every request must carry `Authorization: Bearer TOKEN` (compared in constant
   time).
-* Body: over the limit is 413, whether the client declared a length or streams a chunked body.
+* Body: over the limit is 413, whether the client declared a length or streams a chunked body; at most
+  `max_uploads` large bodies are taken in at once (429 past that), so uploads cannot fill memory or disk.
 * Anything that escapes the app becomes a 500 in plain words; the details go to the server's log only.
 """
 
@@ -69,6 +70,8 @@ class Guard:
     def __init__(self, app, settings):
         self.app = app
         self.limit = body_limit(settings)
+        self.max_uploads = max(1, int(getattr(settings, "max_uploads", 4)))
+        self.uploads = 0           # large bodies being received now (one event loop: no lock needed)
         self.token = (settings.token or "").encode()
         self.origins = {o.rstrip("/").lower() for o in settings.allowed_origins}
         self.hosts = {h.lower().rstrip(".") for h in settings.trusted_hosts}
@@ -140,7 +143,18 @@ class Guard:
                 return await send_error(send, 413, "too_large", f"request body is {int(declared) / MB:.1f} MB; "
                                         f"the limit is {self.limit / MB:.0f} MB")
             return await send_error(send, 400, "bad_request", "the Content-Length header is not a number")
-        await self._guarded(scope, receive, send)
+        large = declared is None and _first(headers, b"transfer-encoding") is not None or \
+            declared is not None and int(declared) > MB
+        if not large:
+            return await self._guarded(scope, receive, send)
+        if self.uploads >= self.max_uploads:
+            return await send_error(send, 429, "busy", f"the server is already receiving {self.uploads} uploads; "
+                                    "send this one again when they are done", [(b"connection", b"close")])
+        self.uploads += 1
+        try:
+            await self._guarded(scope, receive, send)
+        finally:
+            self.uploads -= 1
 
     async def _guarded(self, scope, receive, send):
         state = {"seen": 0, "over": False, "started": False}

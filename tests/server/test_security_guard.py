@@ -217,3 +217,29 @@ def test_a_full_queue_answers_429(guard):
     st, again = raw(guard.port, "POST", "/v1/jobs", headers={"Content-Type": ctype}, body=body)
     assert st == 202, again          # room again once the first is gone
     raw(guard.port, "DELETE", f"/v1/jobs/{again['job_id']}")
+
+
+def test_only_a_few_large_uploads_are_taken_in_at_once(guard):
+    """Four slow uploads are being received; a fifth large one is told to come back (429) at once."""
+    head = (f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:{guard.port}\r\nContent-Length: {5 * 1024 * 1024}\r\n"
+            "Content-Type: multipart/form-data; boundary=b\r\n\r\n--b\r\n").encode()
+    slow = []
+    try:
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", guard.port), timeout=30)
+            s.sendall(head)
+            slow.append(s)
+        time.sleep(0.5)
+        s = socket.create_connection(("127.0.0.1", guard.port), timeout=30)
+        s.sendall(head)
+        reply = s.recv(65536)
+        s.close()
+        assert reply.startswith(b"HTTP/1.1 429") and b'"busy"' in reply, reply[:200]
+        assert raw(guard.port)[0] == 200          # small requests still pass
+    finally:
+        for s in slow:
+            s.close()
+    time.sleep(0.5)
+    body, ctype = multipart({"audio": tone(1) + b"\0" * (2 * 1024 * 1024), "image": small_png(), "params": "{}"})
+    st, _ = raw(guard.port, "POST", "/v1/jobs", headers={"Content-Type": ctype}, body=body)
+    assert st != 429                               # the slots were given back
