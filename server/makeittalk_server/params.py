@@ -120,8 +120,13 @@ def _no_constants(name):
 
 def parse_params_text(raw) -> JobParams:
     """The `params` form field (JSON text, bytes or None) -> JobParams; anything unreadable is BadInput."""
+    return parse_params(loads_params(raw))
+
+
+def loads_params(raw):
+    """JSON text (or bytes, or None) -> its value, None when empty; anything unreadable is BadInput."""
     if raw is None or raw == "" or raw == b"":
-        return JobParams()
+        return None
     if isinstance(raw, (bytes, bytearray)):
         try:
             raw = bytes(raw).decode("utf-8")
@@ -141,7 +146,7 @@ def parse_params_text(raw) -> JobParams:
         raise BadInput("bad_params", msg) from None
     except RecursionError:
         raise BadInput("bad_params", "params is nested too deeply") from None
-    return parse_params(data)
+    return data
 
 
 def parse_params(data) -> JobParams:
