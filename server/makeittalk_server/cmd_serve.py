@@ -14,9 +14,6 @@ def add_parser(sub) -> None:
                    "variable MAKEITTALK_TOKEN, which other users cannot see in the process list")
     p.add_argument("--trusted-host", action="append", default=[], metavar="NAME",
                    help="a host name besides 127.0.0.1/localhost that requests may be addressed to (repeatable)")
-    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
-                   help="a web origin (scheme://host:port) whose pages may call the server (repeatable; "
-                   "by default requests from web pages are refused)")
     p.add_argument("--max-queue", type=int, default=None, help="jobs waiting or running at most (default 8)")
     p.add_argument("--max-audio-minutes", type=float, default=None, help="longest audio accepted (default 20)")
     p.add_argument("--checkpoints", type=Path, default=None, help="folder of the official MakeItTalk checkpoints")
@@ -50,7 +47,6 @@ def run(args) -> int:
         max_queue=args.max_queue, max_audio_minutes=args.max_audio_minutes)
     settings.allowed_dirs = list(settings.allowed_dirs) + list(args.allow_dir)
     settings.trusted_hosts = list(settings.trusted_hosts) + list(args.trusted_host)
-    settings.allowed_origins = list(settings.allowed_origins) + list(args.allow_origin)
     if not is_loopback(settings.host) and not settings.token:
         print(f"makeittalk serve: refusing to listen on {settings.host} without a token: anyone on the "
               "network could use this server. Pass --token (or set MAKEITTALK_TOKEN).", file=sys.stderr)

@@ -30,9 +30,9 @@ class Settings:
     max_audio_mb: float = 200.0
     max_image_mb: float = 50.0
     max_audio_minutes: float = 20.0              # longer clips are refused from the file header
-    # Host names (besides loopback) and browser origins this server answers; empty: loopback only.
+    # Host names (besides loopback) requests may be addressed to; empty: loopback only. Requests from web
+    # pages of any other origin are always refused (security.py).
     trusted_hosts: list[str] = field(default_factory=list)
-    allowed_origins: list[str] = field(default_factory=list)
     max_queue: int = 8                           # jobs queued or running; more answer 429
     max_queued_audio_minutes: float = 60.0       # decoded audio held by queued jobs, all together
     decode_slots: int = 2                        # uploads decoded at once; more wait, then 429
@@ -56,7 +56,7 @@ class Settings:
             host=_env("HOST", "127.0.0.1"), port=int(_env("PORT", 8765)), token=_env("TOKEN", None) or None,
             max_audio_mb=float(_env("MAX_AUDIO_MB", 200.0)), max_image_mb=float(_env("MAX_IMAGE_MB", 50.0)),
             max_audio_minutes=float(_env("MAX_AUDIO_MINUTES", 20.0)),
-            trusted_hosts=_env_list("TRUSTED_HOSTS"), allowed_origins=_env_list("ALLOWED_ORIGINS"),
+            trusted_hosts=_env_list("TRUSTED_HOSTS"),
             max_queue=int(_env("MAX_QUEUE", 8)),
             max_render_gigapixels=float(_env("MAX_RENDER_GIGAPIXELS", 40.0)),
             checkpoints_dir=_path(_env("CHECKPOINTS", None)),

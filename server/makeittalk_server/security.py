@@ -73,7 +73,6 @@ class Guard:
         self.max_uploads = max(1, int(getattr(settings, "max_uploads", 4)))
         self.uploads = 0           # large bodies being received now (one event loop: no lock needed)
         self.token = (settings.token or "").encode()
-        self.origins = {o.rstrip("/").lower() for o in settings.allowed_origins}
         self.hosts = {h.lower().rstrip(".") for h in settings.trusted_hosts}
         bind = (settings.host or "").strip("[]").lower()
         self.any_ip = bind in ("0.0.0.0", "::", "")
@@ -118,10 +117,7 @@ class Guard:
         return None
 
     def origin_ok(self, origin: str, host_value: str) -> bool:
-        o = origin.strip().rstrip("/").lower()
-        if o in self.origins:
-            return True
-        parts = urlsplit(o)   # the server's own pages (the API docs) are same-origin
+        parts = urlsplit(origin.strip().rstrip("/").lower())   # only the server's own pages (the API docs)
         return parts.scheme in ("http", "https") and parts.netloc == host_value.lower() and self.host_ok(
             _split_host(parts.netloc))
 
