@@ -121,3 +121,18 @@ def test_frames_zip_releases_once_even_when_dropped(tmp_path):
     assert released == [1]
     z = jobs.FramesZip([tmp_path / "frame_000001.png"], lambda: released.append(2))
     assert b"".join(z)[:2] == b"PK" and released == [1, 2]
+
+
+def test_queue_is_bounded_by_jobs_and_by_the_audio_they_hold():
+    from types import SimpleNamespace
+
+    def job(minutes):
+        return SimpleNamespace(audio=SimpleNamespace(duration_s=minutes * 60))
+    s = Settings(max_queue=3, max_queued_audio_minutes=60)
+    budget.check_queue([job(1), job(1)], 60, s)
+    with pytest.raises(UserError) as e:
+        budget.check_queue([job(1)] * 3, 60, s)
+    assert e.value.status == 429 and e.value.code == "queue_full"
+    with pytest.raises(UserError) as e:
+        budget.check_queue([job(20), job(20)], 21 * 60, s)
+    assert e.value.status == 429 and "minutes of audio" in e.value.message
