@@ -9,7 +9,9 @@ What is checked, by walking the add-on's source (no bpy needed, no type checker)
   `bpy.context.X`, `bpy.data.X`, `bpy.path.X`, `mathutils.geometry.X`, and `from bpy.props import X`;
 * attribute chains on values of known type: what those roots give (`bpy.data.objects.new(...)` is an
   Object), local names assigned from them, items of typed collections, and parameters by the add-on's
-  naming habit (`scene` is a Scene, `obj` an Object, ...; see PARAM_TYPES).
+  naming habit (`scene` is a Scene, `obj` an Object, ...; see PARAM_TYPES);
+* on those typed values: enum items assigned as string constants, keyword arguments of operators and
+  methods, and assignments to read-only properties.
 An access must exist in every version checked, except in blender/compat.py, where one inside an `if`
 or `try` (a version-guarded branch) must exist in at least one. Names the add-on registers itself
 (`bpy.types.Scene.makeittalk = ...`, operators with its `bl_idname`) count as present.
@@ -148,9 +150,23 @@ class Walker(ast.NodeVisitor):
                 self._bind(target.id, t)
             else:
                 self.type_of(target)
+                self._check_writable(target)
             if isinstance(target, ast.Attribute) and isinstance(node.value, ast.Constant) and \
                     isinstance(node.value.value, str):
                 self._check_enum(target, node.value.value)
+
+    def _check_writable(self, target) -> None:
+        if not isinstance(target, ast.Attribute):
+            return
+        owner = self.type_of(target.value)
+        if owner and owner[0] == "cls" and owner[1] in self.types.classes and \
+                self.types.readonly(owner[1], target.attr):
+            self.miss(target, f"{owner[1]}.{target.attr} is read-only")
+
+    def visit_AugAssign(self, node):
+        self.type_of(node.value)
+        self.type_of(node.target)
+        self._check_writable(node.target)
 
     def _check_enum(self, target: ast.Attribute, value: str) -> None:
         owner = self.type_of(target.value)

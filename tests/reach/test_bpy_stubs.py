@@ -118,3 +118,14 @@ def go(obj):
     assert cbs.check({"4.2": dirs["4.2"]}, [f], tmp_path) == [
         "blender/calls.py:7: Object.shape_key_add() takes no keyword 'from_mixx' (Blender 4.2)",
         "blender/calls.py:9: bpy.ops.render.render() takes no keyword 'animations' (Blender 4.2)"]
+
+
+def test_writing_a_read_only_property_is_caught(dirs, tmp_path):
+    f = _write(tmp_path, "blender/ro.py", '''
+def go(scene):
+    scene.frame_current = 3
+    scene.frame_current_final = 3
+    scene.render.fps += 1
+''')
+    assert cbs.check({"5.0": dirs["5.0"]}, [f], tmp_path) == [
+        "blender/ro.py:4: Scene.frame_current_final is read-only (Blender 5.0)"]
