@@ -164,3 +164,51 @@ def use_nodes(material) -> None:
     """Node materials: a switch before 5.0, always on (and deprecated to set) since."""
     if bpy.app.version < (5, 0, 0):
         material.use_nodes = True
+
+
+# ---- NLA layers (issue 10): takes as NLA strips, an additive Edits action on top --------------------
+def nla_track(id_block, name: str):
+    """A new NLA track named `name` on top of id_block's stack."""
+    ad = id_block.animation_data or id_block.animation_data_create()
+    tr = ad.nla_tracks.new()
+    tr.name = name
+    return tr
+
+
+def nla_strip(track, name: str, start: int, action, slot=None):
+    """An action strip; 4.4+ needs the action's slot on the strip as well."""
+    st = track.strips.new(name, int(start), action)
+    if slot is not None and hasattr(st, "action_slot") and st.action_slot != slot:
+        st.action_slot = slot
+    return st
+
+
+def action_slot_fcurves(action, slot=None) -> list:
+    """F-curves of one action for one slot (4.4+) or all of them (older, or slot None)."""
+    if action is None:
+        return []
+    if not has_slotted_actions():
+        return list(action.fcurves)
+    out = []
+    for layer in action.layers:
+        for strip in layer.strips:
+            for bag in strip.channelbags:
+                if slot is None or bag.slot == slot:
+                    out += list(bag.fcurves)
+    return out
+
+
+def active_slot(id_block):
+    ad = id_block.animation_data
+    return getattr(ad, "action_slot", None) if ad is not None else None
+
+
+def assign_edits_action(id_block, action) -> None:
+    """The active action on top of the NLA, added to it (so keys are offsets to the prediction)."""
+    ad = id_block.animation_data or id_block.animation_data_create()
+    if ad.action != action:
+        ad.action = action
+    ad.action_blend_type = "ADD"
+    ad.action_influence = 1.0
+    if has_slotted_actions() and ad.action_slot is None and len(action.slots):
+        ad.action_slot = action.slots[0]

@@ -45,12 +45,10 @@ def viseme_cues(track) -> list[dict]:
 
 
 def visemes_json(track) -> bytes:
-    segs = timeline.segments(track)
+    from .retarget import weights
+
     times = timeline.frame_times(track)
-    idx = timeline.at_frames(segs, times)
-    one_hot = np.zeros((len(times), len(VISEMES)))
-    one_hot[np.arange(len(times)), [VISEMES.index(viseme_of(segs[i][2])) for i in idx]] = 1.0
-    w = np.clip(soften(one_hot), 0.0, 1.0)
+    w = weights(track, "VISEMES")
     keys = {v: timeline.sparse_keys(w[:, j], times) for j, v in enumerate(VISEMES) if w[:, j].any()}
     doc = {"format": "makeittalk-visemes", "version": 1, "set": "oculus", "fps": float(track.fps),
            "duration_s": round(float(track.duration_s), 4), "visemes": list(VISEMES),
@@ -59,14 +57,9 @@ def visemes_json(track) -> bytes:
 
 
 def rhubarb_cues(track) -> list[dict]:
-    out = []
-    for a, b, ph, _ in timeline.segments(track):
-        shape = cue_of(ph)
-        if out and out[-1]["value"] == shape:
-            out[-1]["end"] = b
-        else:
-            out.append({"start": a, "end": b, "value": shape})
-    return [{"start": round(c["start"], 2), "end": round(c["end"], 2), "value": c["value"]} for c in out]
+    from .retarget import cue_segments
+
+    return [{"start": round(a, 2), "end": round(b, 2), "value": v} for a, b, v in cue_segments(track, "CUES")]
 
 
 def rhubarb_tsv(track) -> bytes:

@@ -11,6 +11,7 @@ import numpy as np
 from ..phoneset import SILENCE, normalise_phone
 
 PAUSE_S = 0.3          # a still, closed-or-rest mouth this long is a pause (silence), shorter is a closure
+CLOSURE_S = 0.1        # the end of a pause that counts as the closure of the next sound
 
 
 def segments(track) -> list[tuple[float, float, str, float]]:
@@ -46,19 +47,24 @@ def _merge(segs: list) -> list:
     return out
 
 
-def label_frames(ch: dict) -> list[str]:
+def label_frames(ch: dict, gap: np.ndarray | None = None) -> list[str]:
     """A phone standing for each frame's mouth shape (closed 'M', 'F', rounded 'UW' / 'AO', and
-    openness 'T' < 'EH' < 'AA'). Confidence of these is low (0.5): they are read off the shape."""
+    openness 'T' < 'EH' < 'AA'). Confidence of these is low (0.5): they are read off the shape.
+    gap: the lip gap over its rest value (jaw_open's units); closure is judged on it, relative to
+    how far this take opens (a 0.25 share of its usual opening, as the lip-sync bench does)."""
     jaw, pucker = np.asarray(ch["jaw_open"]), np.asarray(ch["pucker"])
     tuck = np.asarray(ch["lip_lower_raise"])
+    gap = jaw if gap is None else np.asarray(gap)
+    opened = gap[gap > 0.05]
+    closed_below = max(0.04, 0.25 * float(np.percentile(opened, 75))) if len(opened) else 0.06
     out = []
-    for j, p, t in zip(jaw, pucker, tuck):
-        if t > 0.5 and j < 0.3:
+    for j, g, p, t in zip(jaw, gap, pucker, tuck):
+        if g <= closed_below:
+            out.append("M")
+        elif t > 0.5 and j < 0.3:
             out.append("F")
         elif p > 0.45:
             out.append("UW" if j < 0.35 else "AO")
-        elif j < 0.06:
-            out.append("M")
         elif j < 0.3:
             out.append("T")
         elif j < 0.6:
@@ -69,11 +75,26 @@ def label_frames(ch: dict) -> list[str]:
 
 
 def from_channels(track) -> list:
+    from .. import channels
+
     fps = float(track.fps)
-    labels = label_frames(track.channels)
+    e = channels.expression(track.rest, track.frames, track.head_pose)
+    rest = track.rest[:, :2]
+    gap = (channels.lip_gap(e) - channels.lip_gap(rest)) / (0.28 * channels.eye_unit(rest))
+    labels = label_frames(track.channels, gap)
     segs = _merge([(k / fps, min((k + 1) / fps, track.duration_s), lab, 0.5) for k, lab in enumerate(labels)])
-    # a long closed mouth is a pause, not a consonant
-    segs = [(a, b, SILENCE, c) if ph == "M" and b - a >= PAUSE_S else (a, b, ph, c) for a, b, ph, c in segs]
+    # a long closed mouth is a pause, not a consonant; its last moments before the mouth opens again
+    # are the closure of the next sound (a p, b or m after a pause starts from closed lips)
+    out = []
+    for k, (a, b, ph, c) in enumerate(segs):
+        if ph == "M" and b - a >= PAUSE_S:
+            if k + 1 < len(segs):
+                out += [(a, b - CLOSURE_S, SILENCE, c), (b - CLOSURE_S, b, "M", c)]
+            else:
+                out.append((a, b, SILENCE, c))
+        else:
+            out.append((a, b, ph, c))
+    segs = out
     if segs and segs[-1][1] < track.duration_s:
         a = segs[-1]
         segs[-1] = (a[0], float(track.duration_s), a[2], a[3])
