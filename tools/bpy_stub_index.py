@@ -180,6 +180,25 @@ class Types:
             yield c, self.classes[c]
             todo += self.classes[c]["bases"]
 
+    def in_subclass(self, cls: str, name: str) -> str | None:
+        """A subclass of cls that has the member: collections give the base class (Modifier, ActionStrip)
+        of items that are really a subclass (HookModifier, ActionKeyframeStrip)."""
+        if not hasattr(self, "_subclasses"):
+            self._subclasses: dict[str, list[str]] = {}
+            for c, entry in self.classes.items():
+                for b in entry["bases"]:
+                    self._subclasses.setdefault(b, []).append(c)
+        todo, seen = list(self._subclasses.get(cls, ())), set()
+        while todo:
+            c = todo.pop(0)
+            if c in seen:
+                continue
+            seen.add(c)
+            if name in self.classes[c]["members"]:
+                return c
+            todo += self._subclasses.get(c, ())
+        return None
+
     def _first(self, cls: str, table: str, name: str):
         return next((e[table][name] for _, e in self.lineage(cls) if name in e.get(table, {})), None)
 

@@ -36,7 +36,7 @@ VERSIONS = ("4.2", "4.5", "5.0", "5.1", "5.2")
 ROOTS = {"bpy.context": "Context", "bpy.data": "BlendData"}
 # the add-on's parameter names -> the bpy type they always hold
 PARAM_TYPES = {"scene": "Scene", "context": "Context", "obj": "Object", "ob": "Object", "material": "Material",
-               "image": "Image", "fc": "FCurve", "layout": "UILayout", "mesh": "Mesh",
+               "image": "Image", "fc": "FCurve", "mesh": "Mesh",
                "camera": "Camera", "action": "Action"}
 
 
@@ -70,6 +70,12 @@ def registered_names(files: list[Path]) -> tuple[dict[str, set[str]], set[str]]:
 
 BPY_MODULES = ("types", "ops", "props", "app", "utils", "context", "data", "path", "msgbus")
 SUBMODULES = {"bpy.app": ("handlers", "timers", "translations", "icons")}
+
+
+def _returns_early(stmt) -> bool:
+    """`if ...: ... return` (or raise) with no else: the rest of the function is a version branch."""
+    return isinstance(stmt, ast.If) and not stmt.orelse and bool(stmt.body) and \
+        isinstance(stmt.body[-1], (ast.Return, ast.Raise))
 
 
 class Walker(ast.NodeVisitor):
@@ -132,14 +138,19 @@ class Walker(ast.NodeVisitor):
         self.env["self"] = saved
 
     def visit_FunctionDef(self, node):
-        saved = dict(self.env)
+        saved, guard = dict(self.env), self.guard
         for a in node.args.args + node.args.kwonlyargs:
             if a.arg in PARAM_TYPES:
                 self.env[a.arg] = ("cls", PARAM_TYPES[a.arg])
             elif a.arg != "self":
                 self.env.pop(a.arg, None)
-        self.generic_visit(node)
-        self.env = saved
+        for d in node.decorator_list + node.args.defaults:
+            self.type_of(d)
+        for stmt in node.body:
+            self.visit(stmt)
+            if _returns_early(stmt):
+                self.guard += 1     # what follows `if <version test>: return` runs on some versions only
+        self.env, self.guard = saved, guard
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -291,8 +302,11 @@ class Walker(ast.NodeVisitor):
         found, mt = self.types.member(cls, name)
         Walker.checked += 1
         if not found:
-            self.miss(node, f"{cls}.{name} does not exist")
-            return None
+            sub = self.types.in_subclass(cls, name)
+            if sub is None:
+                self.miss(node, f"{cls}.{name} does not exist")
+                return None
+            found, mt = self.types.member(sub, name)
         if mt and mt.startswith("call:"):
             return ("meth", mt[5:])
         return ("cls", mt) if mt and mt != "?" else None
