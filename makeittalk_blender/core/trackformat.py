@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .phoneset import normalise_phone, viseme_of
+
 FORMAT = "makeittalk-track"
 VERSION = 2
 READS = (1, 2)
@@ -188,7 +190,6 @@ def _timeline(items, what: str, label: str) -> list:
             raise TrackError(f"{what} has an entry that ends before it starts or starts before 0 s")
         e = {"start": start, "end": end, label: str(it[label]), "conf": min(1.0, max(0.0, conf))}
         if label == "phone":
-            from .phoneset import normalise_phone, viseme_of
             e["phone"] = normalise_phone(e["phone"])
             e["viseme"] = viseme_of(e["phone"])
         out.append(e)
