@@ -45,6 +45,18 @@ class TrackError(ValueError):
 TrackFileError = TrackError       # the add-on's name for it
 
 
+class TrackReadError(TrackError, OSError):
+    """The file cannot be read at all: a TrackError for the add-on, an OSError (with strerror) for the
+    command line, which says 'could not open'."""
+
+    def __init__(self, message: str, err: OSError):
+        super().__init__(message)
+        self.message, self.errno, self.strerror = message, err.errno, err.strerror or str(err)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass
 class Track:
     fps: float
@@ -304,7 +316,7 @@ def load(path) -> Track:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise TrackError(f"cannot read the track file: {e.strerror or e}") from None
+        raise TrackReadError(f"cannot read the track file: {e.strerror or e}", e) from None
     return from_npz(data) if path.endswith(".npz") else loads(data)
 
 
