@@ -49,12 +49,11 @@ class TrackReadError(TrackError, OSError):
     """The file cannot be read at all: a TrackError for the add-on, an OSError (with strerror) for the
     command line, which says 'could not open'."""
 
+    __str__ = BaseException.__str__          # the message, not OSError's "[Errno n] ..."
+
     def __init__(self, message: str, err: OSError):
         super().__init__(message)
-        self.message, self.errno, self.strerror = message, err.errno, err.strerror or str(err)
-
-    def __str__(self) -> str:
-        return self.message
+        self.errno, self.strerror = err.errno, err.strerror or str(err)
 
 
 @dataclass
@@ -303,10 +302,8 @@ def from_npz(data: bytes) -> Track:
         meta.update(rest=z["rest"], frames=z["frames"])
         if "channel_names" in z.files:
             meta["channels"] = {str(n): z["channels"][:, i] for i, n in enumerate(z["channel_names"])}
-    except (OSError, KeyError, ValueError) as e:
+    except (OSError, KeyError, ValueError, TypeError) as e:
         raise TrackError(f"the track is not a valid npz track file ({str(e)[:80]})") from None
-    if not isinstance(meta, dict):
-        raise TrackError("the track is not a valid npz track file")
     return validate(meta)
 
 
