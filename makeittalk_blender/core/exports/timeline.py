@@ -53,7 +53,7 @@ def label_frames(ch: dict, gap: np.ndarray | None = None) -> list[str]:
     gap: the lip gap over its rest value (jaw_open's units); closure is judged on it, relative to
     how far this take opens (a 0.25 share of its usual opening, as the lip-sync bench does)."""
     jaw, pucker = np.asarray(ch["jaw_open"]), np.asarray(ch["pucker"])
-    tuck = np.asarray(ch["lip_lower_raise"])
+    tuck = np.asarray(ch["lower_lip_raise"])
     gap = jaw if gap is None else np.asarray(gap)
     opened = gap[gap > 0.05]
     closed_below = max(0.04, 0.25 * float(np.percentile(opened, 75))) if len(opened) else 0.06
