@@ -54,8 +54,14 @@ def test_the_same_triangles_in_the_warp_and_in_blender():
     faces = np.array([list(p.vertices) for p in me.polygons])
     assert n == lay.n_vertices == len(me.vertices)
     assert np.array_equal(faces, lay.blender_faces())
-    skin = lambda tris, kind: tris[(kind != ml.EYE) & (kind != ml.EYEBALL)]        # noqa: E731
-    assert np.array_equal(skin(faces, lay.kind[lay.kind != ml.EYE]), skin(warp.tris, warp.kind))
+    kinds = lay.kind[lay.kind != ml.EYE]
+    skin = np.isin(kinds, (ml.SKIN, ml.MOUTH))
+    assert np.array_equal(faces[skin], warp.tris[np.isin(warp.kind, (ml.SKIN, ml.MOUTH))])
+    plan = WarpPlan(track_of([r], r), portrait())
+    for (tris, _src), kind in zip(plan.teeth.layers, (ml.TEETH_LOWER, ml.TEETH_UPPER)):   # the teeth too
+        assert len(tris) and np.array_equal(faces[kinds == kind], tris)
+    mats = [p.material_index for p in me.polygons]
+    assert {mats[i] for i in np.nonzero(np.isin(kinds, ml.TEETH))[0]} == {2}
 
 
 def test_warp_and_blender_agree_within_one_level_over_a_talking_clip():
