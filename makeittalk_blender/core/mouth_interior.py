@@ -69,12 +69,12 @@ def _grey(c: np.ndarray) -> float:
 
 
 def palette(lip: np.ndarray, skin: np.ndarray) -> dict:
-    """Colours of the interior parts. Scaling a colour keeps its saturation; teeth keep half the skin's
-    chroma around a light grey, so nothing is more saturated than the portrait's own lips and skin."""
+    """Colours of the interior parts. Scaling a colour keeps its saturation; teeth keep 0.6 of the skin's
+    chroma around a light grey (0.6 of it), so nothing is more saturated than the portrait's own lips and skin."""
     lip, skin = np.clip(lip, 0, 1), np.clip(skin, 0, 1)
     g = _grey(skin)
     teeth_level = float(np.clip(0.55 + 0.5 * g, 0.6, 0.93))
-    teeth = np.clip(teeth_level + 0.35 * (skin - g), 0.0, 1.0)
+    teeth = np.clip(teeth_level + 0.6 * (skin - g), 0.0, 1.0)
     return {"cavity": lip * 0.2, "deep": lip * 0.08, "gum": lip * 0.75, "tongue": lip * 0.62,
             "teeth": teeth, "teeth_gap": teeth * 0.7}
 
