@@ -108,7 +108,10 @@ def reference_frame(plan: WarpPlan, k: int) -> np.ndarray:
         mx[ys[inside], xs[inside]] = (l1 * s[0, 0] + l2 * s[1, 0] + l3 * s[2, 0])[inside]
         my[ys[inside], xs[inside]] = (l1 * s[0, 1] + l2 * s[1, 1] + l3 * s[2, 1])[inside]
         done[ys[inside], xs[inside]] = True
-    return raster.warp(plan.atlas, mx.astype(np.float32), my.astype(np.float32))
+    out = raster.warp(plan.atlas, mx.astype(np.float32), my.astype(np.float32))
+    if plan.teeth is not None:                                   # the teeth strips, as the renderer draws them
+        plan.teeth.paint(out, plan.atlas, dst)
+    return out
 
 
 def mouth_mask(points: np.ndarray, shape, grow: int) -> np.ndarray:

@@ -256,7 +256,9 @@ def build(rest: np.ndarray, width: int, height: int) -> Layout:
     z = _layer_depths(_depth(pts, lm), lm, len(sheet), len(t_pts))
     all_tris = np.concatenate([tris, eye_tris, t_tris.reshape(-1, 3)])
     all_kind = np.concatenate([kind, np.full(len(eye_tris), EYEBALL), t_kind])
-    return Layout(points=pts, z=z, head=head, follow=fol, tris=dl.orient(pts, all_tris), kind=all_kind,
+    winding = pts.copy()             # wound as laid out (mouth open), so an opening mouth never flips
+    winding[:len(topo)] = topo
+    return Layout(points=pts, z=z, head=head, follow=fol, tris=dl.orient(winding, all_tris), kind=all_kind,
                   n_dense=len(dense), n_face_ring=len(face), n_static=len(fixed), mouth_open=mouth_open,
                   teeth_uv=t_uv.reshape(-1, 2))
 

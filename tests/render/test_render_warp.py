@@ -309,3 +309,14 @@ def test_torch_backend_matches_opencv():
     a = WarpPlan(folded, img).frame(0).astype(int)
     b = WarpPlan(folded, img, device="cpu").frame(0).astype(int)
     assert np.abs(a - b).mean() < 0.2
+
+
+def test_crossed_lip_slivers_keep_the_fast_path_and_its_maps_equal_the_lookup():
+    r = rest()                                 # the Mona Lisa's inner lips cross by a pixel at rest
+    m = mesh.build(r, 256, 256)
+    ev = raster.MapEvaluator(256, 256)
+    deformed = m.deform(r, dict(IDENTITY_POSE, tx=1.5))
+    assert ev.runs(deformed, m.rest, m.tris) is not None
+    fx, fy = ev.maps(deformed, m.rest, m.tris)
+    sx, sy = ev.maps(deformed, m.rest, m.tris, allow_runs=False)
+    assert np.abs(fx - sx).max() < 1e-3 and np.abs(fy - sy).max() < 1e-3
