@@ -62,7 +62,8 @@ def bench_fps(n_frames: int, device: str | None = None) -> list[dict]:
 
 def bench_work(n_frames: int) -> list[dict]:
     """CPU time per frame with everything on one thread (OpenCV threads 1, no prefetch): the work itself,
-    which other processes inflate far less than wall time. 1 / this ~ fps of one idle core."""
+    which other processes inflate far less than wall time. The median frame is reported (a loaded
+    machine makes the mean noisy); 1 / this ~ fps of one idle core."""
     track = talking_track(n=n_frames, fps=30.0)
     img = portrait()
     rows = []
@@ -72,11 +73,14 @@ def bench_work(n_frames: int) -> list[dict]:
         for w, h in ((512, 512), (1080, 1080), (1920, 1080)):
             plan = WarpPlan(track, img, w, h)
             plan.frame(0)
-            c0 = time.process_time()
+            cpu = []
             for k in range(n_frames):
+                c0 = time.process_time()
                 plan.frame(k)
-            cpu = (time.process_time() - c0) / n_frames
-            rows.append({"size": f"{w}x{h}", "cpu_ms": round(cpu * 1000, 2), "one_core_fps": round(1 / cpu, 1)})
+                cpu.append(time.process_time() - c0)
+            med = float(np.median(cpu))
+            rows.append({"size": f"{w}x{h}", "cpu_ms": round(med * 1000, 2), "cpu_ms_mean": round(float(np.mean(cpu)) * 1000, 2),
+                         "one_core_fps": round(1 / med, 1)})
     finally:
         cv2.setNumThreads(threads)
     return rows
@@ -230,8 +234,8 @@ def main() -> int:
     print("\n-- the same work on one thread, as CPU time (less sensitive than wall time to other processes)")
     figures["cpu_one_thread"] = bench_work(min(args.frames, 40))
     for r in figures["cpu_one_thread"]:
-        print(f"warp {r['size']:>9}: {r['cpu_ms']:6.2f} ms CPU/frame on one thread = {r['one_core_fps']:6.1f} fps "
-              "on one idle core")
+        print(f"warp {r['size']:>9}: {r['cpu_ms']:6.2f} ms CPU/frame (median; mean {r['cpu_ms_mean']:.2f}) on one "
+              f"thread = {r['one_core_fps']:6.1f} fps on one idle core")
     try:
         import torch
 
