@@ -78,8 +78,11 @@ def _espeak_clip(voice, rate, text, english):
     return _pad(x, [(p, s, e, phone_classes.espeak(p, english)) for p, s, e in ph])
 
 
+FESTIVAL_ENCODING = {"czech_dita": "iso-8859-2", "czech_machac": "iso-8859-2"}
+
+
 def _festival_clip(voice, text):
-    x, segs = festival_timing.synth(text, voice)
+    x, segs = festival_timing.synth(text, voice, FESTIVAL_ENCODING.get(voice, "utf-8"))
     return _pad(x, [(p, s, e, phone_classes.festival(p, *f)) for p, s, e, f in segs])
 
 
