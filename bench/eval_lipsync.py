@@ -13,6 +13,7 @@ nor festival (bench/build_speech_sets.py made them). Tune on --split tune; repor
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ import speech_data  # noqa: E402
 FACE = Path(__file__).resolve().parents[1] / "examples" / "monalisa.jpg"
 MEASURES = ("bilabial_closure", "open_vowel_opening", "silence_rest", "sync_r")
 SYSTEMS = {"ours": "ours, no transcript", "ours_transcript": "ours, with transcript",
+           "ours_transcript_nofill": "ours, transcript without um/uh",
            "rhubarb": "Rhubarb Lip Sync 1.x (wasm)", "loudness": "loudness mouth"}
 
 
@@ -62,6 +64,16 @@ class Engine:
         return lipsync_metrics.gap_curve(track.frames), time.perf_counter() - t0, info.get("phones", "")
 
 
+FILLERS = re.compile(r"\b(uh|um|hm|er|ah|mm)\b[,.]?\s*", re.IGNORECASE)
+
+
+def transcript_for(system: str, clip) -> str | None:
+    """The text our engine gets: none, the full transcript, or one without the fillers a typist drops."""
+    if system == "ours":
+        return None
+    return clip.transcript if system == "ours_transcript" else FILLERS.sub("", clip.transcript).strip()
+
+
 def score(gap, fps, clip) -> dict:
     m = lipsync_metrics.measure_gap(gap, fps, clip.phones, clip.duration_s)
     m.update(clip=clip.id, split=clip.split, lang=clip.lang, speaker=clip.speaker)
@@ -77,8 +89,11 @@ def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit
         n = int(round(c.duration_s * fps))
         for s in systems:
             how, sec = s, 0.0
-            if s in ("ours", "ours_transcript"):
-                gap, sec, how = engine.gap(x, fps, c.transcript if s == "ours_transcript" else None)
+            if s == "ours_transcript_nofill" and transcript_for(s, c) == c.transcript:
+                rows[s].append(dict(rows["ours_transcript"][-1]))   # no fillers in it: the same run
+                continue
+            if s.startswith("ours"):
+                gap, sec, how = engine.gap(x, fps, transcript_for(s, c))
             elif s == "loudness":
                 gap = lipsync_peers.loudness_gap(x, fps, n)
             elif cues[k] is None:
@@ -135,14 +150,18 @@ def main(argv=None):
     if not sets or any(s not in speech_data.available() for s in sets):
         print(f"unknown set {a.set!r}; have: {', '.join(speech_data.available())}", file=sys.stderr)
         return 2
-    systems = ["ours"] + (["ours_transcript"] if a.transcript else []) + (["rhubarb", "loudness"] if a.peers else [])
+    systems = ["ours"] + (["ours_transcript", "ours_transcript_nofill"] if a.transcript else []) + \
+        (["rhubarb", "loudness"] if a.peers else [])
     if a.peers and not lipsync_peers.available():
         print("note: Rhubarb not installed (npm ci --prefix bench/peers): cached cues only", file=sys.stderr)
     engine, tables = Engine(), []
     for name in sets:
         print(f"{name}:", flush=True)
-        clips, rows = run_set(name, a.split, a.fps, systems, engine, a.limit)
-        by_split = {sp: {s: pooled([r for r in rows[s] if sp == "all" or r["split"] == sp]) for s in systems}
+        clips = speech_data.clips(name, None if a.split == "all" else a.split)[:a.limit]
+        fill = any(transcript_for("ours_transcript_nofill", c) != c.transcript for c in clips)
+        clips, rows = run_set(name, a.split, a.fps, [s for s in systems if fill or s != "ours_transcript_nofill"],
+                              engine, a.limit)
+        by_split = {sp: {s: pooled([r for r in rows[s] if sp == "all" or r["split"] == sp]) for s in rows}
                     for sp in ("all", "tune", "heldout")}
         tables.append(table(name, a.split, by_split["all"]))
         print(tables[-1], flush=True)
