@@ -263,14 +263,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    # The same words and exit codes as the makeittalk command, which runs this module.
     try:
         return run(parse(sys.argv[1:] if argv is None else argv))
     except HeadlessError as e:
-        print(f"makeittalk: error: {e.message}", file=sys.stderr)
-        return 1
+        said, code = "error: " + e.message, 1
     except KeyboardInterrupt:
-        print("makeittalk: interrupted", file=sys.stderr)
-        return 130
+        said, code = "interrupted", 130
+    print("makeittalk: " + said, file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

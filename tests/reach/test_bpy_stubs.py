@@ -88,3 +88,75 @@ def test_version_differences_are_allowed_only_guarded_in_compat(dirs, tmp_path):
     typo = _write(tmp_path / "c", "blender/compat.py", VERSIONED.replace("ed.sequences", "ed.sequencez"))
     assert cbs.check(dirs, [typo], tmp_path / "c") == [
         "blender/compat.py:4: SequenceEditor.sequencez does not exist (Blender 4.2, 4.5, 5.0, 5.1, 5.2)"]
+
+
+def test_enum_items_are_checked(dirs, tmp_path):
+    f = _write(tmp_path, "blender/video.py", '''
+def out(scene):
+    ff = scene.render.ffmpeg
+    ff.codec = "H264"
+    ff.codec = "H266"
+    ff.constant_rate_factor = "CUSTOM"
+    scene.render.engine = "MY_ENGINE"      # engines register their names at run time: not checked
+''')
+    assert cbs.check(dirs, [f], tmp_path) == [
+        "blender/video.py:5: FFmpegSettings.codec has no item 'H266' (Blender 4.2, 4.5, 5.0, 5.1, 5.2)",
+        "blender/video.py:6: FFmpegSettings.constant_rate_factor has no item 'CUSTOM' (Blender 4.2, 4.5, 5.0)"]
+
+
+def test_keyword_arguments_are_checked(dirs, tmp_path):
+    f = _write(tmp_path, "blender/calls.py", '''
+import bpy
+
+
+def go(obj):
+    obj.shape_key_add(name="k", from_mix=False)
+    obj.shape_key_add(name="k", from_mixx=False)
+    bpy.ops.render.render(animation=True, write_still=False)
+    bpy.ops.render.render(animations=True)
+''')
+    assert cbs.check({"4.2": dirs["4.2"]}, [f], tmp_path) == [
+        "blender/calls.py:7: Object.shape_key_add() takes no keyword 'from_mixx' (Blender 4.2)",
+        "blender/calls.py:9: bpy.ops.render.render() takes no keyword 'animations' (Blender 4.2)"]
+
+
+def test_writing_a_read_only_property_is_caught(dirs, tmp_path):
+    f = _write(tmp_path, "blender/ro.py", '''
+def go(scene):
+    scene.frame_current = 3
+    scene.frame_current_final = 3
+    scene.render.fps += 1
+''')
+    assert cbs.check({"5.0": dirs["5.0"]}, [f], tmp_path) == [
+        "blender/ro.py:4: Scene.frame_current_final is read-only (Blender 5.0)"]
+
+
+def test_items_of_a_base_class_may_use_a_subclass_member(dirs, tmp_path):
+    f = _write(tmp_path, "blender/hook.py", '''
+def hook(obj, head):
+    m = obj.modifiers.new("Head", "HOOK")    # a Modifier by the stubs, a HookModifier in fact
+    m.object = head
+    m.strength = 1.0
+    m.strenght = 1.0                          # no subclass has it
+''')
+    assert cbs.check({"5.0": dirs["5.0"]}, [f], tmp_path) == [
+        "blender/hook.py:6: Modifier.strenght does not exist (Blender 5.0)"]
+
+
+EARLY = '''
+import bpy
+
+
+def fcurves(action):
+    if not hasattr(bpy.types, "ActionSlot"):
+        return list(action.fcurves)
+    return [fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags
+            for fc in bag.fcurves]
+'''
+
+
+def test_an_early_return_guards_the_rest_of_a_compat_function(dirs, tmp_path):
+    assert cbs.check(dirs, [_write(tmp_path / "a", "blender/compat.py", EARLY)], tmp_path / "a") == []
+    got = cbs.check(dirs, [_write(tmp_path / "b", "blender/takes.py", EARLY)], tmp_path / "b")
+    assert got == ["blender/takes.py:7: Action.fcurves does not exist (Blender 5.0, 5.1, 5.2)",
+                   "blender/takes.py:8: Action.layers does not exist (Blender 4.2)"]
