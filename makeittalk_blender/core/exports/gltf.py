@@ -28,37 +28,33 @@ FLOAT, UINT = 5126, 5125
 
 
 def delaunay(points: np.ndarray) -> np.ndarray:
-    """Bowyer-Watson triangulation of a few hundred 2-D points -> m x 3 indices (counter-clockwise)."""
+    """Bowyer-Watson triangulation of a few hundred 2-D points -> m x 3 indices (counter-clockwise);
+    each insertion tests every triangle at once."""
     p = np.asarray(points, dtype=np.float64)
     lo, hi = p.min(axis=0), p.max(axis=0)
     span = float(max(hi - lo)) or 1.0
-    mid = (lo + hi) / 2
-    pts = np.vstack([p, mid + span * np.array([[-20.0, -20.0], [20.0, -20.0], [0.0, 20.0]])])
+    pts = np.vstack([p, (lo + hi) / 2 + span * np.array([[-20.0, -20.0], [20.0, -20.0], [0.0, 20.0]])])
     n = len(p)
-    tris = [(n, n + 1, n + 2)]
+    tris = np.array([[n, n + 1, n + 2]])
     for i in range(n):
-        x = pts[i]
-        bad = [t for t in tris if _in_circle(pts[list(t)], x)]
-        edges = {}
-        for t in bad:
-            for e in ((t[0], t[1]), (t[1], t[2]), (t[2], t[0])):
-                key = tuple(sorted(e))
-                edges[key] = None if key in edges else e
-        tris = [t for t in tris if t not in bad]
-        tris += [(a, b, i) for e in edges.values() if e is not None for a, b in [e]]
-    out = np.array([t for t in tris if max(t) < n], dtype=np.int64)
-    a, b, c = pts[out[:, 0]], pts[out[:, 1]], pts[out[:, 2]]
-    cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    out[cross < 0] = out[cross < 0][:, [0, 2, 1]]
+        a, b, c = (pts[tris[:, k]] - pts[i] for k in range(3))
+        det = ((a * a).sum(1) * (b[:, 0] * c[:, 1] - c[:, 0] * b[:, 1])
+               - (b * b).sum(1) * (a[:, 0] * c[:, 1] - c[:, 0] * a[:, 1])
+               + (c * c).sum(1) * (a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]))
+        bad = det * _cross(pts, tris) > 0                    # the point is inside their circumcircle
+        edges = np.sort(np.concatenate([tris[bad][:, [0, 1]], tris[bad][:, [1, 2]], tris[bad][:, [2, 0]]]), axis=1)
+        uniq, count = np.unique(edges, axis=0, return_counts=True)
+        rim = uniq[count == 1]                               # the hole's boundary
+        tris = np.vstack([tris[~bad], np.column_stack([rim, np.full(len(rim), i)])])
+    out = tris[tris.max(axis=1) < n]
+    flip = _cross(pts, out) < 0
+    out[flip] = out[flip][:, [0, 2, 1]]
     return out
 
 
-def _in_circle(tri: np.ndarray, x: np.ndarray) -> bool:
-    a, b, c = tri - x
-    det = ((a @ a) * (b[0] * c[1] - c[0] * b[1]) - (b @ b) * (a[0] * c[1] - c[0] * a[1])
-           + (c @ c) * (a[0] * b[1] - b[0] * a[1]))
-    orient = (tri[1, 0] - tri[0, 0]) * (tri[2, 1] - tri[0, 1]) - (tri[1, 1] - tri[0, 1]) * (tri[2, 0] - tri[0, 0])
-    return det * orient > 0
+def _cross(pts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    a, b, c = pts[tris[:, 0]], pts[tris[:, 1]], pts[tris[:, 2]]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
 
 
 class _Bin:
