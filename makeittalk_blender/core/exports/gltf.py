@@ -1,8 +1,8 @@
 """glTF 2.0 binary (.glb): the portrait's face as a mesh with morph-target animation, written with
 numpy and struct (no library).
 
-* Mesh: a Delaunay triangulation of the 68 rest landmarks and the ring around the face that
-  track_math.mesh_points puts there (the scene's mesh without the image border), in the image's
+* Mesh: a Delaunay triangulation (core/delaunay) of the 68 rest landmarks and the ring around the face
+  that track_math.mesh_points puts there (the scene's mesh without the image border), in the image's
   plane: x right, y up, z towards the viewer, the image's larger side 2 units (the scene's scale),
   centred on the head pivot. UVs map it onto the portrait (TEXCOORD_0; no image is embedded).
 * Morph targets: the channel shapes of core/channels.basis (jaw_open, mouth_corner_L, ...), the signed
@@ -22,39 +22,10 @@ import struct
 import numpy as np
 
 from .. import channels as ch
+from ..delaunay import delaunay, orientation
 from ..track_math import mesh_points
 
 FLOAT, UINT = 5126, 5125
-
-
-def delaunay(points: np.ndarray) -> np.ndarray:
-    """Bowyer-Watson triangulation of a few hundred 2-D points -> m x 3 indices (counter-clockwise);
-    each insertion tests every triangle at once."""
-    p = np.asarray(points, dtype=np.float64)
-    lo, hi = p.min(axis=0), p.max(axis=0)
-    span = float(max(hi - lo)) or 1.0
-    pts = np.vstack([p, (lo + hi) / 2 + span * np.array([[-20.0, -20.0], [20.0, -20.0], [0.0, 20.0]])])
-    n = len(p)
-    tris = np.array([[n, n + 1, n + 2]])
-    for i in range(n):
-        a, b, c = (pts[tris[:, k]] - pts[i] for k in range(3))
-        det = ((a * a).sum(1) * (b[:, 0] * c[:, 1] - c[:, 0] * b[:, 1])
-               - (b * b).sum(1) * (a[:, 0] * c[:, 1] - c[:, 0] * a[:, 1])
-               + (c * c).sum(1) * (a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]))
-        bad = det * _cross(pts, tris) > 0                    # the point is inside their circumcircle
-        edges = np.sort(np.concatenate([tris[bad][:, [0, 1]], tris[bad][:, [1, 2]], tris[bad][:, [2, 0]]]), axis=1)
-        uniq, count = np.unique(edges, axis=0, return_counts=True)
-        rim = uniq[count == 1]                               # the hole's boundary
-        tris = np.vstack([tris[~bad], np.column_stack([rim, np.full(len(rim), i)])])
-    out = tris[tris.max(axis=1) < n]
-    flip = _cross(pts, out) < 0
-    out[flip] = out[flip][:, [0, 2, 1]]
-    return out
-
-
-def _cross(pts: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    a, b, c = pts[tris[:, 0]], pts[tris[:, 1]], pts[tris[:, 2]]
-    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
 
 
 class _Bin:
@@ -108,6 +79,8 @@ def glb(track) -> bytes:
     pos = np.stack([(pts[:, 0] - pivot[0]) * s, (pivot[1] - pts[:, 1]) * s, np.zeros(len(pts))], axis=1)
     uv = np.stack([pts[:, 0] / w, pts[:, 1] / h], axis=1)          # glTF UVs: origin top-left
     tri = delaunay(pts)
+    flip = orientation(pos[:, :2], tri) < 0          # counter-clockwise seen from +z (glTF's front)
+    tri[flip] = tri[flip][:, [0, 2, 1]]
     names, shapes, weights = _targets(track)
     binary = _Bin()
     attrs = {"POSITION": binary.add(pos, "VEC3", target=34962, bounds=True),
