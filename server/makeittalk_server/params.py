@@ -48,6 +48,7 @@ class JobParams(BaseModel):
     transcript: Optional[str] = Field(None, max_length=20000)
     checkpoints: Optional[str] = Field(None, max_length=4096)
     render: Optional[RenderRequest] = None
+    precision: Literal["exact", "fast"] = "exact"    # makeittalk engine: "fast" = engines/makeittalk/fast.py
 
     @field_validator("fps", "amp_lip_x", "amp_lip_y", "amp_pos")
     @classmethod

@@ -6,51 +6,39 @@ computes); the job's preparation is prepare.py's, shared with the command line.
 
 from __future__ import annotations
 
-import threading
+
 
 from . import __version__, engines, image, landmarks, prepare, renderers, security
 from .errors import UserError
 from .jobs import JobManager
-from .landmarks import dlib_detector
 from .params import JobParams
+from .warmup import Warmup
 
 
 class Serving:
     def __init__(self, settings):
         self.settings = settings
-        self.warmed = threading.Event()
-        self.warm_errors: dict[str, str] = {}
+        self.warmup = Warmup(settings)          # loads the models in a thread; jobs wait for it
         self.jobs: JobManager | None = None
 
     # ---- life ----------------------------------------------------------------------------------
     def start(self) -> None:
-        self.jobs = JobManager(self.settings, ready_event=self.warmed)
+        self.jobs = JobManager(self.settings, ready_event=self.warmup.ready)
         if self.settings.warm:
-            threading.Thread(target=self.warm, name="warm-up", daemon=True).start()
+            self.warmup.start()
         else:
-            self.warmed.set()
+            self.warmup.skip()
 
     def stop(self) -> None:
         if self.jobs is not None:
             self.jobs.shutdown()
 
-    def warm(self) -> None:
-        """Load detectors and engines once so the first request is not slow; failures are reported."""
-        try:
-            dlib_detector.warm()
-        except Exception as e:
-            self.warm_errors["dlib"] = security.plain_failure("the face detector failed to load", e)
-        for name in engines.REGISTRY:
-            try:
-                eng = engines.get(name, self.settings, prepare.checkpoint_dir(self.settings))
-                if eng.status()[0]:
-                    eng.warm()
-            except Exception as e:  # reported by /v1/health
-                self.warm_errors[name] = security.plain_failure("warm-up failed", e)
-        self.warmed.set()
-
     # ---- endpoints -----------------------------------------------------------------------------
     def health(self) -> dict:
+        """Quick while warming up (nothing heavy imported), the full answer once warm (warmup.py)."""
+        return self.warmup.health(self._collect)
+
+    def _collect(self) -> dict:
         ckpt = prepare.checkpoint_dir(self.settings)
         engs = []
         for name in engines.REGISTRY:
@@ -58,14 +46,9 @@ class Serving:
                 ready, reason = engines.get(name, self.settings, ckpt).status()
             except Exception as e:
                 ready, reason = False, security.plain_failure("the engine could not be checked", e)
-            if name in self.warm_errors:
-                ready, reason = False, self.warm_errors[name]
-            elif ready and not self.warmed.is_set():
-                reason = "warming up; jobs wait until it is done"
             engs.append({"name": name, "ready": ready, "reason": reason})
         return {"status": "ok", "version": __version__, "device": self.settings.torch_device(),
-                "warm": self.warmed.is_set(), "engines": engs,
-                "detectors": landmarks.detector_names(self.settings),
+                "engines": engs, "detectors": landmarks.detector_names(self.settings),
                 "renderers": renderers.available(self.settings)}
 
     def detect_landmarks(self, image_bytes: bytes) -> dict:
