@@ -1,7 +1,7 @@
 """Lip-sync quality of the default engine and its peers on the development sets in bench/speech_sets/.
 
     python bench/eval_lipsync.py [--set NAME|all] [--split all|tune|heldout] [--transcript] [--peers]
-                                 [--fps 30] [--limit N]
+                                 [--oracle] [--fps 30] [--limit N] [--no-write]
 
 One table per set: bilabial closure, open-vowel opening, silence at rest, sync correlation (best lag
 within +-40 ms; mean over clips) for our engine without a transcript (always), with one (--transcript),
@@ -13,6 +13,7 @@ nor festival (bench/build_speech_sets.py made them). Tune on --split tune; repor
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -28,7 +29,11 @@ import speech_data  # noqa: E402
 FACE = Path(__file__).resolve().parents[1] / "examples" / "monalisa.jpg"
 MEASURES = ("bilabial_closure", "open_vowel_opening", "silence_rest", "sync_r")
 SYSTEMS = {"ours": "ours, no transcript", "ours_transcript": "ours, with transcript",
-           "rhubarb": "Rhubarb Lip Sync 1.x (wasm)", "loudness": "loudness mouth"}
+           "ours_transcript_nofill": "ours, transcript without um/uh",
+           "oracle": "ours fed the true phones", "rhubarb": "Rhubarb Lip Sync 1.x (wasm)",
+           "loudness": "loudness mouth"}
+# one ARPAbet phone per mouth class, to feed the reference phones of any phone set to our engine
+CLASS_ARPA = {"bil": "P", "open": "AA", "schwa": "AH", "mid": "EH", "close": "IY", "fv": "F", "cons": "T"}
 
 
 def rest_face():
@@ -47,7 +52,20 @@ class Engine:
 
         self.settings = Settings()
         self.rest = rest_face()[:, :2].tolist()
-        engines.get("default", self.settings).warm()
+        self.engine = engines.get("default", self.settings)
+        self.engine.warm()
+
+    def gap_oracle(self, x: np.ndarray, fps: float, phones, arpabet: bool):
+        """Our animation model on the reference phones: what perfect recognition would give. Uses the
+        engine's internal phone step (_phones); None when that hook is gone."""
+        if not hasattr(self.engine, "_phones"):
+            return None, 0.0, "no-hook"
+        arpa = [(p if arpabet else CLASS_ARPA[c], s, e) for p, s, e, c in phones if c != "sil"]
+        self.engine._phones = lambda *a, **k: (arpa, [], "transcript")
+        try:
+            return self.gap(x, fps, None)
+        finally:
+            del self.engine._phones
 
     def gap(self, x: np.ndarray, fps: float, transcript: str | None):
         from makeittalk_server import pipeline
@@ -60,6 +78,16 @@ class Engine:
         track = pipeline.make_track(clip, None, params, self.settings, width=512, height=512)
         info = track.params.get("info", {})
         return lipsync_metrics.gap_curve(track.frames), time.perf_counter() - t0, info.get("phones", "")
+
+
+FILLERS = re.compile(r"\b(uh|um|hm|er|ah|mm)\b[,.]?\s*", re.IGNORECASE)
+
+
+def transcript_for(system: str, clip) -> str | None:
+    """The text our engine gets: none, the full transcript, or one without the fillers a typist drops."""
+    if system == "ours":
+        return None
+    return clip.transcript if system == "ours_transcript" else FILLERS.sub("", clip.transcript).strip()
 
 
 def score(gap, fps, clip) -> dict:
@@ -77,8 +105,15 @@ def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit
         n = int(round(c.duration_s * fps))
         for s in systems:
             how, sec = s, 0.0
-            if s in ("ours", "ours_transcript"):
-                gap, sec, how = engine.gap(x, fps, c.transcript if s == "ours_transcript" else None)
+            if s == "ours_transcript_nofill" and transcript_for(s, c) == c.transcript:
+                rows[s].append(dict(rows["ours_transcript"][-1]))   # no fillers in it: the same run
+                continue
+            if s == "oracle":
+                gap, sec, how = engine.gap_oracle(x, fps, c.phones, c.meta.get("phone_set") == "arpabet")
+                if gap is None:
+                    continue
+            elif s.startswith("ours"):
+                gap, sec, how = engine.gap(x, fps, transcript_for(s, c))
             elif s == "loudness":
                 gap = lipsync_peers.loudness_gap(x, fps, n)
             elif cues[k] is None:
@@ -127,6 +162,7 @@ def main(argv=None):
     ap.add_argument("--split", default="all", choices=["all", "tune", "heldout"])
     ap.add_argument("--transcript", action="store_true", help="also our engine with the transcript")
     ap.add_argument("--peers", action="store_true", help="also Rhubarb and the loudness mouth")
+    ap.add_argument("--oracle", action="store_true", help="also our animation model fed the true phones")
     ap.add_argument("--fps", type=float, default=30.0)
     ap.add_argument("--limit", type=int, default=None, help="first N clips per set (quick checks)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
@@ -135,14 +171,18 @@ def main(argv=None):
     if not sets or any(s not in speech_data.available() for s in sets):
         print(f"unknown set {a.set!r}; have: {', '.join(speech_data.available())}", file=sys.stderr)
         return 2
-    systems = ["ours"] + (["ours_transcript"] if a.transcript else []) + (["rhubarb", "loudness"] if a.peers else [])
+    systems = ["ours"] + (["ours_transcript", "ours_transcript_nofill"] if a.transcript else []) + \
+        (["oracle"] if a.oracle else []) + (["rhubarb", "loudness"] if a.peers else [])
     if a.peers and not lipsync_peers.available():
         print("note: Rhubarb not installed (npm ci --prefix bench/peers): cached cues only", file=sys.stderr)
     engine, tables = Engine(), []
     for name in sets:
         print(f"{name}:", flush=True)
-        clips, rows = run_set(name, a.split, a.fps, systems, engine, a.limit)
-        by_split = {sp: {s: pooled([r for r in rows[s] if sp == "all" or r["split"] == sp]) for s in systems}
+        clips = speech_data.clips(name, None if a.split == "all" else a.split)[:a.limit]
+        fill = any(transcript_for("ours_transcript_nofill", c) != c.transcript for c in clips)
+        clips, rows = run_set(name, a.split, a.fps, [s for s in systems if fill or s != "ours_transcript_nofill"],
+                              engine, a.limit)
+        by_split = {sp: {s: pooled([r for r in rows[s] if sp == "all" or r["split"] == sp]) for s in rows}
                     for sp in ("all", "tune", "heldout")}
         tables.append(table(name, a.split, by_split["all"]))
         print(tables[-1], flush=True)

@@ -76,7 +76,7 @@ def available() -> bool:
     return shutil.which("node") is not None and (PEERS / "node_modules" / "rhubarb-lip-sync-wasm").is_dir()
 
 
-def rhubarb_cues(samples: list[np.ndarray], compute: bool = True, timeout_s: float = 3600) -> list:
+def rhubarb_cues(samples: list[np.ndarray], compute: bool = True) -> list:
     """Rhubarb's cues for each clip (None where it is not cached and cannot be computed here)."""
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     pcms = [_pcm(x) for x in samples]
@@ -89,13 +89,18 @@ def rhubarb_cues(samples: list[np.ndarray], compute: bool = True, timeout_s: flo
                 f.write_bytes(pcms[k])
                 jobs.append({"pcm": str(f), "text": ""})
             (Path(tmp) / "jobs.json").write_text(json.dumps(jobs))
-            out = subprocess.run(["node", str(PEERS / "rhubarb_cues.mjs"), str(Path(tmp) / "jobs.json")],
-                                 capture_output=True, text=True, timeout=timeout_s, cwd=PEERS)
-        new = {}
-        for line in out.stdout.splitlines():
-            if line.startswith('{"i"'):
-                d = json.loads(line)
-                if "cues" in d:
-                    new[_key(pcms[todo[d["i"]]])] = {"cues": d["cues"], "seconds": round(d["seconds"], 2)}
-        cache = _save(new)
+            # one node process for the batch (the wasm and its 37 MB model load once); each result is
+            # saved as it arrives, so an interrupted run keeps what it did
+            proc = subprocess.Popen(["node", str(PEERS / "rhubarb_cues.mjs"), str(Path(tmp) / "jobs.json")],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=PEERS)
+            try:
+                for line in proc.stdout:
+                    if line.startswith('{"i"'):
+                        d = json.loads(line)
+                        if "cues" in d:
+                            cache = _save({_key(pcms[todo[d["i"]]]): {"cues": d["cues"],
+                                                                      "seconds": round(d["seconds"], 2)}})
+            finally:
+                proc.kill()
+                proc.wait()
     return [cache.get(_key(p), {}).get("cues") for p in pcms]

@@ -6,11 +6,7 @@ computes); the job's preparation is prepare.py's, shared with the command line.
 
 from __future__ import annotations
 
-import io
-import zipfile
-from pathlib import Path
-
-from . import __version__, engines, landmarks, prepare, renderers
+from . import __version__, engines, landmarks, prepare, renderers, security
 from .errors import UserError
 from .jobs import JobManager
 from .params import JobParams
@@ -47,7 +43,7 @@ class Serving:
             try:
                 ready, reason = engines.get(name, self.settings, ckpt).status()
             except Exception as e:
-                ready, reason = False, f"{type(e).__name__}: {e}"
+                ready, reason = False, security.plain_failure("the engine could not be checked", e)
             engs.append({"name": name, "ready": ready, "reason": reason})
         return {"status": "ok", "version": __version__, "device": self.settings.torch_device(),
                 "engines": engs, "detectors": landmarks.detector_names(self.settings),
@@ -77,45 +73,9 @@ class Serving:
             raise UserError("job_" + job.status, f"job {job.status}" + (f": {msg}" if msg else ""), 409)
         return job
 
-    def frame_files(self, job_id: str) -> list[Path]:
+    def frames_zip(self, job_id: str):
+        """The rendered frames as zip chunks; they stay on disk while the download reads them."""
         job = self.finished_job(job_id)
         if job.params.render is None or job.frames_dir is None:
             raise UserError("no_frames", "this job did not ask for rendered frames (params.render)", 404)
-        files = sorted(Path(job.frames_dir).glob("frame_*.png"))
-        if len(files) != job.n_frames_rendered:
-            raise UserError("frames_missing", "the rendered frames are incomplete on the server", 410)
-        return files
-
-
-def zip_stream(files: list[Path]):
-    """The frames as a zip, built in chunks; PNGs are stored, not deflated (already compressed)."""
-    buf = _ChunkBuffer()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        for f in files:
-            zf.write(f, arcname=f.name)
-            yield buf.take()
-    yield buf.take()
-
-
-class _ChunkBuffer(io.RawIOBase):
-    """A write-only file for zipfile that hands out what was written since the last take()."""
-
-    def __init__(self):
-        self._chunks: list[bytes] = []
-        self._pos = 0
-
-    def writable(self):
-        return True
-
-    def write(self, b):
-        self._chunks.append(bytes(b))
-        self._pos += len(b)
-        return len(b)
-
-    def tell(self):
-        return self._pos
-
-    def take(self) -> bytes:
-        out = b"".join(self._chunks)
-        self._chunks.clear()
-        return out
+        return self.jobs.frames_zip(job)
