@@ -56,7 +56,7 @@ def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, se
 def render_frames(track: Track, image: np.ndarray, params: JobParams, settings, out_dir: Path,
                   progress: Progress | None = None) -> int:
     """Render the track to out_dir/frame_000001.png ...; returns the frame count."""
-    import cv2
+    from .image import write_png
 
     progress = progress or Progress()
     renderer = renderer_for(params, settings)
@@ -65,8 +65,7 @@ def render_frames(track: Track, image: np.ndarray, params: JobParams, settings, 
     n = 0
     for i, frame in enumerate(renderer.render(track, image, params.render, progress)):
         progress.check()
-        cv2.imwrite(str(out_dir / f"frame_{i + 1:06d}.png"), np.ascontiguousarray(frame[:, :, ::-1]),
-                    [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        write_png(out_dir / f"frame_{i + 1:06d}.png", frame)   # a full disk fails the job plainly
         n = i + 1
         if i % 8 == 0:
             progress.stage("render", 0.9 + 0.1 * n / max(1, track.n_frames))
