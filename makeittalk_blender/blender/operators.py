@@ -128,8 +128,14 @@ def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -
         t0 = time.monotonic()
         while True:
             task.check()
+            loading = "waiting for the server to load its models"
             try:
-                return client.health()
+                health = client.health()
+                if health.get("warm", True):      # answers at once while warming: wait for the engines
+                    return health
+                parts = (health.get("warmup") or {}).get("parts") or {}
+                done = sum(1 for v in parts.values() if v in ("ready", "failed"))
+                loading = f"the server is up, loading its models ({done} of {len(parts) or '?'} ready)"
             except ClientError as e:
                 if e.code != "server_down" and e.code != "timeout":
                     raise
@@ -141,8 +147,8 @@ def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -
             if waited > timeout_s:
                 raise ClientError("timeout", f"the server did not answer within {timeout_s:.0f} s")
             task.report(progress=min(0.95, waited / timeout_s),
-                        stage=f"waiting for the server to load its models ({waited:.0f} s of at most "
-                              f"{timeout_s:.0f} s; the first start takes longest)")
+                        stage=f"{loading} ({waited:.0f} s of at most {timeout_s:.0f} s; the first start "
+                              "takes longest)")
             time.sleep(0.5)
     return jobs.Task("start-server", fn)
 
@@ -232,7 +238,7 @@ def _build(scene, track, image: str, audio: str | None, start: int = 1, source: 
     return ob
 
 
-def _strip_items(scene, settings):
+def _strip_items(scene):
     strips = sound_source.sound_strips(scene, selected_only=True)
     if not strips:
         raise ValueError("there is no sound strip in the Video Sequencer to animate")
@@ -246,7 +252,7 @@ def _job_operator(op, context, render: dict | None):
         return _fail(op, "choose a portrait image first")
     from_strips = settings.audio_source == "STRIPS" and render is None
     try:
-        items = _strip_items(context.scene, settings) if from_strips else None
+        items = _strip_items(context.scene) if from_strips else None
     except ValueError as e:
         return _fail(op, str(e))
     if not from_strips and not os.path.isfile(audio):
@@ -254,6 +260,8 @@ def _job_operator(op, context, render: dict | None):
     leave_edit_mode(scene_builder.find_role(context.scene, "landmarks"))     # keeps the corrections
     rest = scene_builder.read_landmarks(context.scene, image)
     params = job_params(settings, context.scene, rest, render, preferences.get(context).checkpoints_dir)
+    if from_strips:          # the strips are laid out in this scene's frames: a take must not change its fps
+        params["fps"] = compat.scene_fps(context.scene)
     get_scene = _scene_ref(context)
 
     def done(result):

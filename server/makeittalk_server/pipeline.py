@@ -9,6 +9,7 @@ import numpy as np
 from .audio import AudioClip
 from .engines.base import EngineInput
 from .params import JobParams
+from . import prepare
 from .prepare import PreparedJob, checkpoint_dir, from_decoded, renderer_for  # noqa: F401  (checkpoint_dir: old callers)
 from .progress import Progress
 from .track import Track, n_frames_for
@@ -33,6 +34,13 @@ def run(prep: PreparedJob, progress: Progress | None = None) -> Track:
                   phones=out.phones, words=out.words)
     progress.stage("track", 0.9)
     return track
+
+
+def rest_landmarks(image: np.ndarray, params: JobParams, settings, progress=None) -> tuple[np.ndarray, dict]:
+    """The portrait's 68 rest points and how they were found (prepare.rest_landmarks, for callers that
+    hold an image but no prepared job, e.g. the batch's once-per-portrait detection)."""
+    height, width = image.shape[:2]
+    return prepare.rest_landmarks(params, settings, image, int(width), int(height), progress)
 
 
 def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, settings,
