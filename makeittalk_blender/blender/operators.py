@@ -128,8 +128,14 @@ def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -
         t0 = time.monotonic()
         while True:
             task.check()
+            loading = "waiting for the server to load its models"
             try:
-                return client.health()
+                health = client.health()
+                if health.get("warm", True):      # answers at once while warming: wait for the engines
+                    return health
+                parts = (health.get("warmup") or {}).get("parts") or {}
+                done = sum(1 for v in parts.values() if v in ("ready", "failed"))
+                loading = f"the server is up, loading its models ({done} of {len(parts) or '?'} ready)"
             except ClientError as e:
                 if e.code != "server_down" and e.code != "timeout":
                     raise
@@ -141,8 +147,8 @@ def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -
             if waited > timeout_s:
                 raise ClientError("timeout", f"the server did not answer within {timeout_s:.0f} s")
             task.report(progress=min(0.95, waited / timeout_s),
-                        stage=f"waiting for the server to load its models ({waited:.0f} s of at most "
-                              f"{timeout_s:.0f} s; the first start takes longest)")
+                        stage=f"{loading} ({waited:.0f} s of at most {timeout_s:.0f} s; the first start "
+                              "takes longest)")
             time.sleep(0.5)
     return jobs.Task("start-server", fn)
 
