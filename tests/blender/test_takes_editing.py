@@ -78,7 +78,12 @@ def test_edits_survive_a_new_take_and_locked_keys_hold_their_pose(bpy_mod, scene
     ob = _build(scene, make_track(40, noise=0.0))
     key = ob.data.shape_keys
     _edit(bpy_mod, scene, key, "jaw_open", 10, 0.5)
-    _edit(bpy_mod, scene, key, "smile", 20, 0.8, lock=True)
+    _edit(bpy_mod, scene, key, "smile", 20, 0.8)
+    from makeittalk_blender.blender import compat
+    for fc in compat.action_slot_fcurves(key.animation_data.action):      # select the smile key, lock it
+        for kp in fc.keyframe_points:
+            kp.select_control_point = '"smile"' in fc.data_path
+    assert bpy_mod.ops.makeittalk.lock_keys() == {"FINISHED"}
     scene.frame_set(20)
     locked_value = key.key_blocks["smile"].value
     locked_face = _landmarks(bpy_mod, scene, ob, 20)
@@ -120,10 +125,15 @@ def test_handles_drive_the_channels(bpy_mod, scene):
     lid.location.z = -0.5 * abs(basis["blink_L"][44, 1]) * pm.scale
     moved = _landmarks(bpy_mod, scene, ob, 5) - before
     assert moved[44, 1] > 0.4 * basis["blink_L"][44, 1] and np.abs(moved[36:42]).max() < 1e-3
-    head = scene_builder.find_role(scene, "head")
-    head.animation_data.action_influence = 1.0
-    assert "rotation_euler" in {fc.data_path for fc in __import__(
-        "makeittalk_blender.blender.compat", fromlist=["x"]).action_slot_fcurves(bpy_mod.data.actions["MIT Take 1 Head"])}
+    lid.location.z = 0.0
+    head = scene_builder.find_role(scene, "head")          # the head is the handle for yaw and pitch too
+    width = np.ptp(before[[0, 16], 0])
+    head.rotation_euler.z = 0.5                            # yaw: the face turns, so it looks narrower
+    turned = _landmarks(bpy_mod, scene, ob, 5)
+    assert np.ptp(turned[[0, 16], 0]) == pytest.approx(width * np.cos(0.5), rel=0.02)
+    head.rotation_euler.z, head.rotation_euler.x = 0.0, 0.4   # pitch: shorter from brow to chin
+    nod = _landmarks(bpy_mod, scene, ob, 5)
+    assert np.ptp(nod[[19, 8], 1]) == pytest.approx(np.ptp(before[[19, 8], 1]) * np.cos(0.4), rel=0.03)
 
 
 def test_takes_never_duplicate_objects(bpy_mod, scene):
