@@ -1,9 +1,17 @@
-"""Everything that differs between Blender 4.2 and 5.0, feature-detected in one place.
+"""Everything that differs between Blender 4.2 and 5.2, feature-detected in one place.
 
 * 4.4+: layered actions with slots (an action animates nothing until a slot is assigned);
   5.0 removed Action.fcurves, so F-curves live in a channelbag of the slot.
 * 5.0: sequence_editor.sequences became .strips.
 * 5.0: new shape keys start at value 1.0, older ones at 0.0.
+* 5.0: EEVEE Next is called EEVEE again; image output has a media type in front of the format.
+* 5.1: strip timing renamed (frame_final_start/end/duration -> left_handle/right_handle/duration,
+  frame_duration -> content_duration; the old names go in 6.0): use strip_span / set_strip_duration.
+  The FFmpeg defaults changed (MKV container, no audio, 'MEDIUM' quality; a 'CUSTOM' quality was added),
+  so use_video_output sets every one it relies on. Blender's Python became 3.13 (the add-on needs no
+  more than the standard library and numpy, so nothing else follows from it).
+* 5.2: nothing the add-on uses was removed or renamed (Strip.use_linear_modifiers and
+  SceneEEVEE.fast_gi_thickness_far went, both unused); tools/check_bpy_stubs.py checks every version.
 """
 
 from __future__ import annotations
@@ -82,6 +90,21 @@ def all_strips(scene):
     if ed is None:
         return []
     return list(ed.strips_all if hasattr(ed, "strips_all") else ed.sequences_all)
+
+
+def strip_span(strip) -> tuple[int, int]:
+    """(first frame, frame after the last) of a sequencer strip, handles applied."""
+    if hasattr(strip, "left_handle"):                      # 5.1+
+        return int(strip.left_handle), int(strip.right_handle)
+    return int(strip.frame_final_start), int(strip.frame_final_end)
+
+
+def set_strip_duration(strip, frames: int) -> None:
+    """Length of a strip from its left handle, in frames."""
+    if hasattr(strip, "left_handle"):                      # 5.1+
+        strip.duration = int(frames)
+    else:
+        strip.frame_final_duration = int(frames)
 
 
 def new_shape_key(obj, name: str, value: float = 0.0):
