@@ -167,3 +167,25 @@ def test_confidence_in_the_take_and_markers_on_the_timeline(bpy_mod, scene):
     panels.VIEW3D_PT_makeittalk.draw(panel, bpy_mod.context)
     text = " ".join(str(x[1]) for x in log if x[0] == "label")
     assert "MIT Take 1" in text and "match the sound 62%" in text and "1 stretch to check" in text
+
+
+def test_edits_survive_new_landmarks(bpy_mod, scene):
+    """Corrected landmarks give the portrait a new mesh at the next take; the Edits layer comes along."""
+    from makeittalk_blender.blender import compat
+
+    ob = _build(scene, make_track(30, noise=0.0))
+    _edit(bpy_mod, scene, ob.data.shape_keys, "jaw_open", 10, 0.5)
+    track = make_track(30, seed=2, noise=0.0)
+    track.rest = track.rest.copy()
+    track.rest[30, 0] += 3.0                                     # the artist moved the nose tip
+    track.frames[:, 30, 0] += 3.0
+    again = _build(scene, track)
+    key = again.data.shape_keys
+    assert again == ob and key.animation_data.action.name == "MIT Edits"
+    assert key.animation_data.action_blend_type == "ADD"
+    take = next(fc for fc in compat.action_slot_fcurves(bpy_mod.data.actions["MIT Take 2"]) if '"jaw_open"' in fc.data_path)
+    scene.frame_set(10)
+    assert key.key_blocks["jaw_open"].value == pytest.approx(take.evaluate(10) + 0.5, abs=1e-4)
+    got = _landmarks(bpy_mod, scene, again, 20)              # away from the jaw edit: the new take exactly
+    err = np.linalg.norm(got[17:48] - track.frames[19, 17:48, :2], axis=1).max()
+    assert err <= 0.25 + 1e-3
