@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 import uuid
 
 import bpy
@@ -18,6 +17,7 @@ from ..core.template_face import template_landmarks
 from ..core.wording import plain
 from . import (compat, frames_strip, preferences, properties, runtime, scene_builder, scene_settings,
                server_process, settings_ops, sound_source, track_export)
+from .server_start import wait_for_server_task
 from .landmark_edit import leave_edit_mode
 
 
@@ -119,32 +119,6 @@ class MAKEITTALK_OT_test_server(_NotBusy, bpy.types.Operator):
     def execute(self, context):
         properties.status().server_ok = False
         return _start(self, jobs.health_task(make_client(context)), _health_done, "Testing server")
-
-
-def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -> jobs.Task:
-    """Health until the freshly started server answers (its first start imports torch: slow)."""
-    def fn(task):
-        task.report(phase="starting", stage="starting the server")
-        t0 = time.monotonic()
-        while True:
-            task.check()
-            try:
-                return client.health()
-            except ClientError as e:
-                if e.code != "server_down" and e.code != "timeout":
-                    raise
-            if not proc_alive():
-                raise ClientError("server_exited", f"the server stopped while starting (exit code "
-                                  f"{server_process.exit_code()}); see the log in the temporary folder "
-                                  "(makeittalk-server.log)")
-            waited = time.monotonic() - t0
-            if waited > timeout_s:
-                raise ClientError("timeout", f"the server did not answer within {timeout_s:.0f} s")
-            task.report(progress=min(0.95, waited / timeout_s),
-                        stage=f"waiting for the server to load its models ({waited:.0f} s of at most "
-                              f"{timeout_s:.0f} s; the first start takes longest)")
-            time.sleep(0.5)
-    return jobs.Task("start-server", fn)
 
 
 class MAKEITTALK_OT_start_server(_NotBusy, bpy.types.Operator):

@@ -319,3 +319,14 @@ def test_confidence_summary_and_low_stretches():
     assert s["low"] == [(0.2, 0.7)] and s["agreement"] == 0.8
     assert 0.3 < s["phone_confidence"] < 0.6
     assert "80%" in confidence.describe(s) and "1 stretch to check" in confidence.describe(s)
+
+
+def test_start_server_progress_follows_the_warm_up():
+    pytest.importorskip("bpy")
+    from makeittalk_blender.blender.server_start import warmup_progress
+
+    assert warmup_progress({"status": "ok", "engines": []}) is None          # an older server: ready
+    assert warmup_progress({"warm": True}) is None
+    frac, words = warmup_progress({"warm": False, "warmup": {"parts": {
+        "dlib": "ready", "default": "warming", "makeittalk": "waiting"}}})
+    assert frac == pytest.approx(1 / 3) and "default engine" in words and "1 of 3" in words
