@@ -73,6 +73,7 @@ def _health_done(health: dict) -> None:
 
 
 def _fail(op, message: str):
+    message = plain(message)
     properties.status().error = message
     op.report({"ERROR"}, message)
     return {"CANCELLED"}
@@ -350,7 +351,7 @@ class MAKEITTALK_OT_export_track(bpy.types.Operator, ExportHelper):
             track = track_export.track_from_scene(context.scene)
             trackfile.save(track, self.filepath)
         except (ValueError, OSError) as e:
-            return _fail(self, f"cannot export the track: {e}")
+            return _fail(self, f"cannot export the track: {plain(e)}")
         properties.status().message = f"Track written: {track.n_frames} frames"
         return {"FINISHED"}
 
