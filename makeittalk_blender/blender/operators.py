@@ -57,7 +57,7 @@ def record_health(health: dict) -> str:
     s.server_ok = True
     engines = [e for e in health.get("engines") or [] if isinstance(e, dict) and e.get("name")]
     properties.set_engines([e["name"] for e in engines if e.get("ready")])
-    s.engines_note = "; ".join(f"{e['name'].title()} is not ready: {plain(str(e.get('reason') or 'no reason given'))}"
+    s.engines_note = "; ".join(f"{properties.engine_title(e['name'])} is not ready: {plain(str(e.get('reason') or 'no reason given'))}"
                                for e in engines if not e.get("ready"))
     renderers = health.get("renderers") or []
     names = [r.get("name") if isinstance(r, dict) else str(r) for r in renderers
@@ -65,7 +65,7 @@ def record_health(health: dict) -> str:
     s.renderers = ",".join(n for n in names if n)
     ready = [e["name"] for e in engines if e.get("ready")]
     device = "the graphics card" if str(health.get("device", "")).startswith("cuda") else "the processor"
-    return (f"The server runs on {device}; engines ready: {', '.join(n.title() for n in ready) or 'none'}")
+    return (f"The server runs on {device}; engines ready: {', '.join(properties.engine_title(n) for n in ready) or 'none'}")
 
 
 def _health_done(health: dict) -> None:

@@ -13,12 +13,17 @@ _engine_items = list(_KNOWN_ENGINES[:1])   # kept alive for Blender; only what i
 
 
 _ENGINE_HELP = {n: d for n, _t, d in _KNOWN_ENGINES}
+_ENGINE_TITLE = {n: t for n, t, _d in _KNOWN_ENGINES}
+
+
+def engine_title(name: str) -> str:
+    return _ENGINE_TITLE.get(name, name.replace("_", " ").title())
 
 
 def set_engines(names) -> None:
     """Engines the server reported ready (health), the only ones the engine menu offers."""
     global _engine_items
-    items = [(n, n.title(), _ENGINE_HELP.get(n, "An engine of the server")) for n in names if n]
+    items = [(n, engine_title(n), _ENGINE_HELP.get(n, "An engine of the server")) for n in names if n]
     _engine_items = items or list(_KNOWN_ENGINES[:1])
 
 

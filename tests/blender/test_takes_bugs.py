@@ -176,5 +176,5 @@ def test_engines_offered_only_when_ready_and_why_not(bpy_mod, scene):
                                                           "MAKEITTALK_CHECKPOINTS) at it"}]})
     assert [i[0] for i in properties._engines(scene.makeittalk, bpy_mod.context)] == ["default"]
     note = properties.status().engines_note
-    assert "Makeittalk is not ready" in note and "--" not in note and "preferences" in note
+    assert "MakeItTalk is not ready" in note and "--" not in note and "preferences" in note
     assert "processor" in msg and "cpu" not in msg
