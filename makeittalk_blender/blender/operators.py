@@ -200,7 +200,7 @@ class MAKEITTALK_OT_place_template(_NotBusy, bpy.types.Operator):
 
 def _build(scene, track, image: str, audio: str | None, start: int = 1, source: str = "", strip=None):
     ob = scene_builder.build_scene(scene, track, image, audio, start_frame=start, source=source,
-                                   add_sound=strip is None)
+                                   add_sound=strip is None, tol_px=scene.makeittalk.key_tolerance)
     if strip is not None:
         for id_block in (ob.data.shape_keys, scene_builder.find_role(scene, "head")):
             sound_source.trim_take(id_block, ob["take"], strip)
@@ -325,8 +325,7 @@ class MAKEITTALK_OT_import_track(bpy.types.Operator, ImportHelper):
         try:
             track = trackfile.load(self.filepath)
             audio = _abs(settings.audio_path)
-            ob = scene_builder.build_scene(context.scene, track, _abs(settings.image_path),
-                                           audio if os.path.isfile(audio) else None)
+            ob = _build(context.scene, track, _abs(settings.image_path), audio if os.path.isfile(audio) else None)
         except (trackfile.TrackFileError, ValueError) as e:
             return _fail(self, str(e))
         properties.status().error = ""

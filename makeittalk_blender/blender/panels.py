@@ -65,6 +65,7 @@ class VIEW3D_PT_makeittalk(bpy.types.Panel):
         row.prop(s, "emotion", text="")
         row.prop(s, "intensity")
         box.prop(s, "transcript")
+        box.prop(s, "key_tolerance")
 
         col = layout.column(align=True)
         col.scale_y = 1.4

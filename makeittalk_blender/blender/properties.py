@@ -57,6 +57,9 @@ class MITSettings(bpy.types.PropertyGroup):
     intensity: FloatProperty(name="Intensity", default=0.5, min=0.0, max=1.0, subtype="FACTOR")
     seed: IntProperty(name="Seed", default=0, min=0)
     transcript: StringProperty(name="Transcript", default="", description="What is said (optional: improves lip timing)")
+    key_tolerance: FloatProperty(name="Key tolerance", default=0.25, min=0.01, max=5.0, precision=2,
+                                 description="How far (pixels) the sparse keys may stray from the prediction: "
+                                             "larger means fewer keys to edit")
     audio_source: EnumProperty(name="Audio from", default="FILE", items=[
         ("FILE", "File", "The audio file above; the take starts at frame 1"),
         ("STRIPS", "Sound strips", "The sound strips of the Video Sequencer (the selected ones, else all): "

@@ -189,3 +189,22 @@ def test_edits_survive_new_landmarks(bpy_mod, scene):
     got = _landmarks(bpy_mod, scene, again, 20)              # away from the jaw edit: the new take exactly
     err = np.linalg.norm(got[17:48] - track.frames[19, 17:48, :2], axis=1).max()
     assert err <= 0.25 + 1e-3
+
+
+def test_the_panels_key_tolerance_sets_how_sparse(bpy_mod, scene, tmp_path):
+    import json
+
+    from makeittalk_blender.core import trackfile
+
+    path = tmp_path / "t.json"
+    trackfile.save(make_track(60, noise=0.0), path)
+    scene.makeittalk.image_path = str(PORTRAIT)
+    counts = []
+    for tol in (0.05, 1.0):
+        scene.makeittalk.key_tolerance = tol
+        assert bpy_mod.ops.makeittalk.import_track(filepath=str(path)) == {"FINISHED"}
+        ob = next(o for o in scene.objects if o.get("makeittalk") == "portrait")
+        stats = json.loads(ob["takes"])[-1]["keys"]
+        assert stats["max_error_px"] <= tol
+        counts.append(stats["keys"])
+    assert counts[1] < 0.6 * counts[0]
