@@ -72,11 +72,11 @@ def evaluate(keys: Keys, n: int) -> np.ndarray:
 def _hermite(x, kf, v, s_out, s_in, seg=None):
     """The Hermite curve through keys kf (values v, slopes) at samples x (kf increasing, sorted x)."""
     if seg is None:
-        seg = np.searchsorted(kf, x, side="right") - 1
-    seg = np.clip(seg, 0, max(len(kf) - 2, 0))
+        seg = np.maximum(np.searchsorted(kf, x, side="right") - 1, 0)
+    seg = np.minimum(seg, max(len(kf) - 2, 0))      # the last sample is the end of the last segment
     a = kf[seg]
-    h = np.maximum(kf[seg + 1] - a, 1e-6)
-    t = np.clip((x - a) / h, 0.0, 1.0)
+    h = kf[seg + 1] - a                              # keys are distinct samples: h >= 1
+    t = (x - a) / h                                  # in 0..1: samples lie between their keys
     t2 = t * t
     t3 = t2 * t
     return ((2 * t3 - 3 * t2 + 1) * v[seg] + (t3 - 2 * t2 + t) * h * s_out[seg]
