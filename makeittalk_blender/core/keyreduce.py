@@ -6,7 +6,8 @@ the way to the neighbouring key, on the slope. A Bezier segment with handles at 
 Hermite segment in the frame number (its x is linear in t), so `evaluate` reproduces Blender's F-curve
 evaluation exactly, and an animator gets ordinary keys with aligned handles to move.
 
-Keys are added where the error is largest until every sampled frame is within `tol` (numpy only).
+Keys are added where the error is largest until every sampled frame is within `tol`, then keys the
+search did not need are dropped again (numpy only).
 """
 
 from __future__ import annotations
@@ -113,6 +114,36 @@ def _round(y, s_in, s_out, tol, is_key, rnd, last):
     return False
 
 
+def _prune(y, s_in, s_out, tol, mask, passes: int = 4) -> None:
+    """Drop keys the greedy search did not need: each pass tries every other interior key (so no two
+    removed keys are neighbours) and keeps a removal when the merged segment is still within tolerance."""
+    m, n = mask.shape
+    yf, sif, sof = y.ravel(), s_in.ravel(), s_out.ravel()
+    tolf = np.repeat(tol, n)
+    x = np.arange(m * n, dtype=y.dtype)
+    for p in range(passes):
+        is_key = mask.ravel().copy()
+        kf = np.flatnonzero(is_key)
+        col = kf % n
+        interior = np.flatnonzero((col != 0) & (col != n - 1))
+        cand = interior[(interior % 2) == (p % 2)]
+        if not len(cand):
+            break
+        trial = is_key.copy()
+        trial[kf[cand]] = False
+        tk = np.flatnonzero(trial)
+        approx, seg = _hermite(x, tk.astype(y.dtype), yf[tk], sof[tk], sif[tk], np.cumsum(trial) - 1)
+        bad = np.abs(approx - yf) > tolf
+        seg_bad = np.maximum.reduceat(bad.astype(np.int8), tk[:-1]) > 0
+        # a removed key lies inside exactly one merged segment: keep it removed when that one fits
+        owner = np.searchsorted(tk, kf[cand], side="right") - 1
+        keep_removed = ~seg_bad[owner]
+        if not keep_removed.any():
+            continue
+        is_key[kf[cand[keep_removed]]] = False
+        mask[:] = is_key.reshape(m, n)
+
+
 def reduce_many(curves: np.ndarray, tols, max_rounds: int = 48) -> list:
     """Fewest-ish keys for each row of curves (m x n), |error| <= its tolerance on every sample.
 
@@ -146,6 +177,11 @@ def reduce_many(curves: np.ndarray, tols, max_rounds: int = 48) -> list:
         grew = (sub != mask[active]).any(axis=1)
         mask[active] = sub
         active = active[grew] if not done_all else active[:0]
+    rows = np.flatnonzero(mask.sum(axis=1) > 2)          # only curves with interior keys can lose some
+    if n >= 3 and len(rows):
+        sub = mask[rows]
+        _prune(y32[rows], si32[rows], so32[rows], tol32[rows], sub)
+        mask[rows] = sub
     out = []
     for r in range(m):
         kf = np.flatnonzero(mask[r])
