@@ -179,3 +179,13 @@ def test_engines_offered_only_when_ready_and_why_not(bpy_mod, scene):
     note = properties.status().engines_note
     assert "MakeItTalk is not ready" in note and "--" not in note and "preferences" in note
     assert "processor" in msg and "cpu" not in msg
+
+
+def test_animate_from_sound_strips_without_any_says_so(bpy_mod, scene):
+    from makeittalk_blender.blender import properties
+
+    s = scene.makeittalk
+    s.image_path, s.audio_source = str(PORTRAIT), "STRIPS"
+    with pytest.raises(RuntimeError):
+        bpy_mod.ops.makeittalk.animate()
+    assert properties.status().error == "there is no sound strip in the Video Sequencer to animate"
