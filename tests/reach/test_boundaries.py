@@ -1,11 +1,11 @@
 """The server knows nothing about Blender: server/ imports only makeittalk_blender.core of the add-on,
 and core/ is pure (stdlib, numpy and itself), so it runs in Blender's bundled Python and in the server."""
 
+from support.paths import ROOT
 import ast
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "server" / "makeittalk_server"
 CORE = ROOT / "makeittalk_blender" / "core"
 
