@@ -1,8 +1,9 @@
-"""`python -m makeittalk_server.batch.blend_job TRACK PORTRAIT AUDIO OUT.blend`: one line's .blend.
+"""`python -m makeittalk_blender.blend_job TRACK PORTRAIT AUDIO OUT.blend`: one batch line's .blend.
 
 Blender as a module (bpy) builds the add-on's scene from the track file (as Import track does: mesh,
 shape-key take, head rig, camera, sound strip) and saves it, ready for `blender -b OUT.blend -a` or a
-render farm. Needs no server.
+render farm. Needs no server. It lives on the add-on's side (like headless.py): the server package
+imports nothing of the add-on but its pure core.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main(argv: list[str]) -> int:
     addon.register()
     try:
         scene = bpy.context.scene
+        scene["makeittalk_owned"] = True          # made for this line: the add-on may set it up
         track = trackfile.load(track_path)
         scene_builder.build_scene(scene, track, portrait, audio)
         ob = scene_builder.find_role(scene, "portrait")
