@@ -14,7 +14,7 @@ from makeittalk_server.track import Track, apply_pose, head_pivot
 
 PORTRAIT = ROOT / "examples" / "monalisa.jpg"
 SPEECH = ROOT / "examples" / "speech.wav"
-REST = DATA / "monalisa_rest.json"
+REST = DATA / "render_monalisa_rest.json"
 IDENTITY_POSE = {"roll_deg": 0.0, "yaw_deg": 0.0, "pitch_deg": 0.0, "tx": 0.0, "ty": 0.0, "scale": 1.0}
 
 

@@ -94,7 +94,8 @@ class NeuralRenderer:
         frames_256 = (to_output(f, kx, ky) @ fwd[:, :2].T + fwd[:, 2] for f in track.frames)
         out_w, out_h = output_size(req, iw, ih) if req.paste_back else output_size(req, SIZE, SIZE)
         paste = _PasteBack(fwd, iw, ih, rest @ fwd[:, :2].T + fwd[:, 2], face_bgr[:, :, ::-1]) if req.paste_back else None
-        for gen_bgr in i2i.generate_frames(self.generator(), frames_256, face_bgr, batch=4):
+        for gen_bgr in i2i.generate_frames(self.generator(), frames_256, face_bgr, batch=4,
+                                              precision=req.precision):
             if progress is not None:
                 progress.check()
             rgb = np.ascontiguousarray(gen_bgr[:, :, ::-1])
