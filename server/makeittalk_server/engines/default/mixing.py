@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from . import coarticulation, visemes
 
@@ -24,14 +25,16 @@ CLOSE_MIN_WEIGHT = 0.3     # a candidate's p/b/m close the lips where it holds a
 # the always-in-time acoustics smooth over; aligned words rarely do
 ACOUSTIC_MIX = {"transcript": 0.25, "words": 0.0, "loop": 0.6}
 # how far heard closures (acoustic dips) override each candidate
-SHUT_TRUST = {"transcript": 0.0, "words": 0.5, "loop": 1.0, "acoustic": 1.0}
+SHUT_TRUST = {"transcript": 0.0, "words": 0.8, "loop": 1.0, "acoustic": 1.0}
 # s; forced-alignment boundaries come out a little early; phone-loop ones are in phase with the
 # acoustic curves they are mixed with
 DELAY = {"transcript": 0.02, "words": 0.02, "loop": 0.0}
 KINDS = ("transcript", "words", "loop")
 # the opening never falls below this share of the acoustic opening (before closures and rests): where
 # the candidates disagree, their mix would otherwise half-open on a vowel that is plainly heard
-ACOUSTIC_FLOOR = 0.7
+ACOUSTIC_FLOOR = 0.5
+LOUD_OPEN = 0.35           # acoustic opening at which a phone gap is plainly speech, not a pause
+CONFIRM_S = 0.06           # s; a heard dip this close to a candidate's p/b/m confirms it
 
 
 def chunk_weights(cands: list[dict]) -> dict[str, float]:
@@ -86,6 +89,7 @@ def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, pro
     close = np.zeros(n)
     heard_trust = tl.weight["acoustic"] * SHUT_TRUST["acoustic"]
     guard_all = np.zeros(n)
+    confirmed = np.clip(maximum_filter1d(shut, max(1, int(round(CONFIRM_S * fps)))) / 0.5, 0, 1) if len(shut) else shut
     for k in KINDS:
         w = tl.weight[k]
         if not tl.phones[k] or w.max() <= 0:
@@ -99,7 +103,9 @@ def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, pro
         guard = coarticulation.vowel_guard(ph, times, fps)
         guard_all = np.maximum(guard_all, guard * (w >= CLOSE_MIN_WEIGHT))
         mine = coarticulation.closure_mask(ph, times, fps) * (1.0 - guard)
-        close = np.maximum(close, mine * (w >= CLOSE_MIN_WEIGHT))
+        # a p/b/m that the sound confirms (a dip in the formant band) closes the lips whichever
+        # candidate heard it; unconfirmed ones only where their candidate leads
+        close = np.maximum(close, mine * np.maximum(w >= CLOSE_MIN_WEIGHT, confirmed))
         heard_trust = heard_trust + w * SHUT_TRUST[k]
     wa = tl.weight["acoustic"]
     num += wa[:, None] * ac
@@ -108,7 +114,12 @@ def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, pro
     curves[:, :2] = np.maximum(curves[:, :2], ACOUSTIC_FLOOR * ac[:, :2])
     heard = shut * np.clip(heard_trust, 0, 1) * (1.0 - coarticulation.HEARD_GUARD * guard_all)
     close = np.maximum(close, heard)
-    rest = coarticulation.rest_mask(_rest_phones(tl), times, duration, heard_pauses)
+    heard_rest = coarticulation.rest_mask([("AH", s, e) for s, e in _speech_runs(heard_pauses, duration)],
+                                          times, duration, heard_pauses)
+    gap_rest = coarticulation.rest_mask(_rest_phones(tl), times, duration)
+    # a gap between phones rests the mouth only where the sound is quiet too: a word the recogniser
+    # missed is still spoken (and noise that the level detector takes for speech still rests)
+    rest = np.maximum(heard_rest, gap_rest * (1.0 - np.clip(ac[:, 0] / LOUD_OPEN, 0, 1)))
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close
     curves *= (1.0 - rest)[:, None]
@@ -125,3 +136,14 @@ def _rest_phones(tl: Timeline):
         else:
             out += cand["phones"]
     return out
+
+
+def _speech_runs(pauses, total):
+    runs, t = [], 0.0
+    for s, e in pauses:
+        if s > t:
+            runs.append((t, s))
+        t = e
+    if total > t:
+        runs.append((t, total))
+    return runs
