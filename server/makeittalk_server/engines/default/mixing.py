@@ -28,7 +28,7 @@ ACOUSTIC_MIX = {"transcript": 0.25, "words": 0.0, "loop": 0.6}
 SHUT_TRUST = {"transcript": 0.0, "words": 0.8, "loop": 1.0, "acoustic": 1.0}
 # s; forced-alignment boundaries come out a little early; phone-loop ones are in phase with the
 # acoustic curves they are mixed with
-DELAY = {"transcript": 0.02, "words": 0.02, "loop": 0.0}
+DELAY = {"transcript": -0.01, "words": 0.0, "loop": 0.0}
 KINDS = ("transcript", "words", "loop")
 # the opening never falls below this share of the acoustic opening (before closures and rests): where
 # the candidates disagree, their mix would otherwise half-open on a vowel that is plainly heard
