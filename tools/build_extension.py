@@ -45,11 +45,41 @@ def find_blender_ext(explicit: str | None = None) -> str | None:
 
 
 def stage(dest: str) -> str:
-    """Copy manifest + package contents into dest (what the zip's root will hold)."""
+    """Copy manifest + package contents into dest (what the zip's root will hold): the whole package,
+    so the shared pure modules in core/ (track format, constants, server_locate, ...) travel with it."""
     src = os.path.join(ROOT, "makeittalk_blender")
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy2(os.path.join(ROOT, "blender_manifest.toml"), os.path.join(dest, "blender_manifest.toml"))
+    outside = imports_outside(dest)
+    if outside:
+        raise SystemExit("build_extension: the extension must be self-contained (Blender's Python has only "
+                         "the standard library, numpy and bpy); these imports would fail there:\n  "
+                         + "\n  ".join(outside))
     return dest
+
+
+# What Blender's own Python offers an extension besides the standard library.
+BLENDER_MODULES = {"bpy", "bpy_extras", "mathutils", "bmesh", "aud", "gpu", "gpu_extras", "blf", "bl_math",
+                   "addon_utils", "numpy", "idprop", "imbuf", "freestyle"}
+
+
+def imports_outside(folder: str) -> list[str]:
+    """'file: module' for each absolute import of a staged module that Blender could not satisfy
+    (the package itself is imported relatively, as bl_ext.<repo>.makeittalk)."""
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | BLENDER_MODULES
+    bad = []
+    for base, _dirs, files in os.walk(folder):
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = os.path.join(base, name)
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module] if isinstance(node, ast.ImportFrom) and not node.level and node.module else []
+                bad += [f"{os.path.relpath(path, folder)}: {m}" for m in mods if m.split(".")[0] not in allowed]
+    return bad
 
 
 def build(out_dir: str, blender_ext: str | None = None, blender: str | None = None) -> str:

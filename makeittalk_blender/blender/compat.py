@@ -1,9 +1,17 @@
-"""Everything that differs between Blender 4.2 and 5.0, feature-detected in one place.
+"""Everything that differs between Blender 4.2 and 5.2, feature-detected in one place.
 
 * 4.4+: layered actions with slots (an action animates nothing until a slot is assigned);
   5.0 removed Action.fcurves, so F-curves live in a channelbag of the slot.
 * 5.0: sequence_editor.sequences became .strips.
 * 5.0: new shape keys start at value 1.0, older ones at 0.0.
+* 5.0: EEVEE Next is called EEVEE again; image output has a media type in front of the format.
+* 5.1: strip timing renamed (frame_final_start/end/duration -> left_handle/right_handle/duration,
+  frame_duration -> content_duration; the old names go in 6.0): use strip_span / set_strip_duration.
+  The FFmpeg defaults changed (MKV container, no audio, 'MEDIUM' quality; a 'CUSTOM' quality was added),
+  so use_video_output sets every one it relies on. Blender's Python became 3.13 (the add-on needs no
+  more than the standard library and numpy, so nothing else follows from it).
+* 5.2: nothing the add-on uses was removed or renamed (Strip.use_linear_modifiers and
+  SceneEEVEE.fast_gi_thickness_far went, both unused); tools/check_bpy_stubs.py checks every version.
 """
 
 from __future__ import annotations
@@ -84,6 +92,21 @@ def all_strips(scene):
     return list(ed.strips_all if hasattr(ed, "strips_all") else ed.sequences_all)
 
 
+def strip_span(strip) -> tuple[int, int]:
+    """(first frame, frame after the last) of a sequencer strip, handles applied."""
+    if hasattr(strip, "left_handle"):                      # 5.1+
+        return int(strip.left_handle), int(strip.right_handle)
+    return int(strip.frame_final_start), int(strip.frame_final_end)
+
+
+def set_strip_duration(strip, frames: int) -> None:
+    """Length of a strip from its left handle, in frames."""
+    if hasattr(strip, "left_handle"):                      # 5.1+
+        strip.duration = int(frames)
+    else:
+        strip.frame_final_duration = int(frames)
+
+
 def new_shape_key(obj, name: str, value: float = 0.0):
     """A shape key that starts at `value` on every version (5.0 starts new keys at 1.0)."""
     kb = obj.shape_key_add(name=name, from_mix=False)
@@ -141,3 +164,51 @@ def use_nodes(material) -> None:
     """Node materials: a switch before 5.0, always on (and deprecated to set) since."""
     if bpy.app.version < (5, 0, 0):
         material.use_nodes = True
+
+
+# ---- NLA layers (issue 10): takes as NLA strips, an additive Edits action on top --------------------
+def nla_track(id_block, name: str):
+    """A new NLA track named `name` on top of id_block's stack."""
+    ad = id_block.animation_data or id_block.animation_data_create()
+    tr = ad.nla_tracks.new()
+    tr.name = name
+    return tr
+
+
+def nla_strip(track, name: str, start: int, action, slot=None):
+    """An action strip; 4.4+ needs the action's slot on the strip as well."""
+    st = track.strips.new(name, int(start), action)
+    if slot is not None and hasattr(st, "action_slot") and st.action_slot != slot:
+        st.action_slot = slot
+    return st
+
+
+def action_slot_fcurves(action, slot=None) -> list:
+    """F-curves of one action for one slot (4.4+) or all of them (older, or slot None)."""
+    if action is None:
+        return []
+    if not has_slotted_actions():
+        return list(action.fcurves)
+    out = []
+    for layer in action.layers:
+        for strip in layer.strips:
+            for bag in strip.channelbags:
+                if slot is None or bag.slot == slot:
+                    out += list(bag.fcurves)
+    return out
+
+
+def active_slot(id_block):
+    ad = id_block.animation_data
+    return getattr(ad, "action_slot", None) if ad is not None else None
+
+
+def assign_edits_action(id_block, action) -> None:
+    """The active action on top of the NLA, added to it (so keys are offsets to the prediction)."""
+    ad = id_block.animation_data or id_block.animation_data_create()
+    if ad.action != action:
+        ad.action = action
+    ad.action_blend_type = "ADD"
+    ad.action_influence = 1.0
+    if has_slotted_actions() and ad.action_slot is None and len(action.slots):
+        ad.action_slot = action.slots[0]

@@ -31,7 +31,8 @@ def add_frames_strip(scene, frames_dir, frame_start=None, channel=None, fps=None
     frame_start: default the sound strip's start, else the scene's frame_start. channel: default the
     channel under the sound strip when it is free, else the one above it. fps: when given, the scene's
     frame rate is set to it (the track's fps) so frame k plays at k / fps seconds. match_resolution: the
-    render size becomes the frames' size, so the output is pixel for pixel the rendered frames.
+    render size becomes the frames' size and the view transform Standard, so the output is pixel for pixel
+    the rendered frames (the panel passes False for a user's scene: nothing the user set changes).
     Raises frames_core.FramesError for a missing folder or missing/corrupt/non-contiguous frames.
     """
     paths = frames_core.scan_folder(frames_dir)
@@ -53,14 +54,14 @@ def add_frames_strip(scene, frames_dir, frame_start=None, channel=None, fps=None
         strip.elements.append(os.path.basename(p))
     strip["makeittalk"] = TAG
     strip.frame_final_duration = n
-    if match_resolution:
+    if match_resolution:      # the caller may change the scene (its own scene, or the tool asked)
         w, h = _png_size(paths[0])
         scene.render.resolution_x, scene.render.resolution_y = w, h
         scene.render.resolution_percentage = 100
+        # The frames are final sRGB pictures: show and write them unchanged (no filmic/AgX tone mapping).
+        scene.view_settings.view_transform = "Standard"
+        scene.view_settings.look = "None"
     scene.render.use_sequencer = True
-    # The frames are final sRGB pictures: show and write them unchanged (no filmic/AgX tone mapping).
-    scene.view_settings.view_transform = "Standard"
-    scene.view_settings.look = "None"
     end = frame_start + n - 1
     if scene.frame_end < end:
         scene.frame_end = end
@@ -86,3 +87,10 @@ def find_frames_strip(scene):
         if s.get("makeittalk") == TAG:
             return s
     return None
+
+
+def show_frames(scene, on: bool) -> None:
+    """What F12 shows: the server's frames (strip playing) or the 3D scene (strip muted; sound still plays)."""
+    strip = find_frames_strip(scene)
+    if strip is not None:
+        strip.mute = not on

@@ -5,10 +5,10 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..core import track_math as tm
+from ..core import mouth_interior
 from . import compat
 
-MOUTH_COLOUR = (0.025, 0.004, 0.005, 1.0)   # linear: a dark red-brown cavity
+MOUTH_COLOUR = (0.025, 0.004, 0.005, 1.0)   # linear: a dark red-brown cavity (solid-colour viewport)
 
 
 def _unlit_image_material(name: str, image):
@@ -33,18 +33,24 @@ def portrait_material(image):
     return _unlit_image_material(f"MIT Portrait {image.name}", image)
 
 
-def mouth_image():
-    """The mouth picture (teeth, cavity, tongue), generated and packed so the .blend keeps it."""
+def mouth_image(px: np.ndarray | None = None):
+    """The packed "MIT Mouth" image with these pixels (RGBA 0..1, rows bottom-up; default colours
+    when None), replaced on every build."""
+    px = mouth_interior.texture() if px is None else px
     img = bpy.data.images.get("MIT Mouth")
+    if img is not None and tuple(img.size) != (px.shape[1], px.shape[0]):
+        bpy.data.images.remove(img)
+        img = None
     if img is None:
-        px = tm.mouth_texture(64)
         img = bpy.data.images.new("MIT Mouth", px.shape[1], px.shape[0], alpha=False)
-        img.pixels.foreach_set(px.astype(np.float32).ravel())
-        img.pack()
+    img.pixels.foreach_set(px.astype(np.float32).ravel())
+    img.pack()
     return img
 
 
-def mouth_material():
-    mat = _unlit_image_material("MIT Mouth", mouth_image())
+def mouth_material(image=None):
+    """The mouth interior: `image` is the mouth picture made from the portrait's colours (mesh.py), or
+    the portrait itself when its own mouth is open."""
+    mat = _unlit_image_material("MIT Mouth", image if image is not None else mouth_image())
     mat.diffuse_color = MOUTH_COLOUR
     return mat

@@ -1,73 +1,100 @@
-"""The portrait mesh at rest: triangulation of the mesh points, UVs, mouth faces, the Head weights."""
+"""The portrait mesh at rest, from the shared layout (core/mesh_layout.py): the same vertices and
+triangles the warp renderer draws, UVs, the mouth and eyeball faces, depth, the Head weights."""
 
 from __future__ import annotations
 
 import bpy
 import numpy as np
-from mathutils import Vector
-from mathutils.geometry import delaunay_2d_cdt
 
+from ..core import mesh_layout as ml
+from ..core import mouth_interior
 from ..core import track_math as tm
-from .materials import mouth_material, portrait_material
+from .materials import mouth_image, mouth_material, portrait_material
 
 
-def triangulate(points: np.ndarray):
-    """Constrained Delaunay of the mesh points with the lip contours kept as edges.
-    Returns (points, faces): points may gain vertices where constraints crossed."""
-    tri_pts = tm.separate_close_points(tm.open_mouth_layout(points), 0.02)
-    loops = [list(range(48, 60)), list(range(60, 68))]
-    edges = [(lp[k], lp[(k + 1) % len(lp)]) for lp in loops for k in range(len(lp))]
-    verts = [Vector((float(x), float(-y))) for x, y in tri_pts]   # y up so faces come out CCW
-    out_v, _e, out_f, orig_v, _oe, _of = delaunay_2d_cdt(verts, edges, [], 0, 1e-6, True)
-    index = {}
-    extra = []
-    for ov, origs in enumerate(orig_v):
-        if origs:
-            index[ov] = min(origs)
-        else:  # a crossing of constraints (crossed lips): keep the new point
-            index[ov] = len(points) + len(extra)
-            extra.append((out_v[ov].x, -out_v[ov].y))
-    faces = [[index[v] for v in f] for f in out_f]
-    pts = np.concatenate([points, np.array(extra).reshape(-1, 2)]) if extra else np.array(points)
-    tri_all = np.concatenate([tri_pts, np.array(extra).reshape(-1, 2)]) if extra else tri_pts
-    return pts, tri_all, faces
+def portrait_pixels(image) -> np.ndarray:
+    """The Blender image as H x W x 3 uint8, row 0 at the top (for sampling the mouth's colours)."""
+    w, h = image.size
+    px = np.empty(w * h * image.channels, dtype=np.float32)
+    image.pixels.foreach_get(px)
+    px = px.reshape(h, w, image.channels)[::-1]
+    if image.channels < 3:
+        px = np.repeat(px[:, :, :1], 3, axis=2)
+    return np.round(np.clip(px[:, :, :3], 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def _mouth_faces(tri_pts: np.ndarray, faces, n_orig: int) -> list:
-    """Faces inside the inner-lip contour: all corners on it (or on a crossing of it)."""
-    poly = tri_pts[60:68]
-    return [all(v in tm.INNER_LIPS or v >= n_orig for v in f) and tm.point_in_polygon(tri_pts[f].mean(axis=0), poly)
-            for f in faces]
+def mouth_pixels(image, rest: np.ndarray, width: int, height: int, teeth: bool = True) -> np.ndarray:
+    """The mouth picture (RGBA 0..1, rows bottom-up) in the portrait's own colours."""
+    pix = portrait_pixels(image)
+    iw, ih = pix.shape[1], pix.shape[0]
+    lm = np.asarray(rest, dtype=np.float64)[:68, :2] * [iw / width, ih / height] - 0.5
+    lip, skin = mouth_interior.sample_colours(pix, lm)
+    return mouth_interior.texture(lip, skin, teeth=teeth)
 
 
 def build_mesh(name: str, rest: np.ndarray, width: int, height: int, image):
-    """Mesh datablock at rest: landmarks first (vertex i = landmark i), UVs, materials, Head group."""
+    """Mesh datablock at rest: landmarks first (vertex i = landmark i), UVs, materials, depth.
+    Returns (mesh, layout, number of vertices); the layout has n_ring / n_border like MeshPoints."""
     pm = tm.PixelMap(width, height)
-    mp = tm.mesh_points(rest, width, height)
-    pts, tri_pts, faces = triangulate(mp.points)
+    lay = ml.build(rest, width, height)
+    pts = lay.edge_points()
     world = pm.to_world(pts)
+    world[:, 1] = -lay.z * pm.scale                 # towards the camera (-Y) is nearer
+    faces = lay.blender_faces()
+    kinds = lay.kind[lay.kind != ml.EYE]
     me = bpy.data.meshes.new(name)
-    me.from_pydata([tuple(p) for p in world], [], faces)
+    me.from_pydata([tuple(p) for p in world], [], [tuple(int(v) for v in f) for f in faces])
     loop_v = np.empty(len(me.loops), dtype=np.int32)
     me.loops.foreach_get("vertex_index", loop_v)
-    uv = me.uv_layers.new(name="Portrait")
     uvs = pm.uv(pts[loop_v])
-    mouth = _mouth_faces(tri_pts, faces, len(mp.points))
-    corner = 0
-    for f, is_mouth in zip(faces, mouth):     # mouth corners map into the mouth picture, by landmark
-        if is_mouth:
-            uvs[corner:corner + len(f)] = [tm.MOUTH_UV.get(v, (0.5, 0.5)) for v in f]
-        corner += len(f)
-    uv.data.foreach_set("uv", uvs.astype(np.float32).ravel())
+    mouth = kinds == ml.MOUTH
+    if not lay.mouth_open:              # the mouth picture, by landmark; an open portrait keeps its own
+        corners = np.repeat(mouth, 3)
+        uvs[corners] = [ml.MOUTH_UV[int(v)] for v in loop_v[corners]]
+    me.uv_layers.new(name="Portrait").data.foreach_set("uv", uvs.astype(np.float32).ravel())
     me.materials.append(portrait_material(image))
-    me.materials.append(mouth_material())
-    me.polygons.foreach_set("material_index", np.array(mouth, dtype=np.int32))
+    mouth_img = image if lay.mouth_open else mouth_image(mouth_pixels(image, rest, width, height))
+    me.materials.append(mouth_material(mouth_img))
+    me.polygons.foreach_set("material_index", mouth.astype(np.int32))
     me.update(calc_edges=True)
     me.validate(clean_customdata=False)
-    return me, mp, len(pts)
+    return me, lay, lay.n_vertices
 
 
-def head_weights(mp: tm.MeshPoints, n_verts: int) -> np.ndarray:
-    w = np.ones(n_verts)
-    w[list(mp.border)] = 0.0
+def head_weights(layout, n_verts: int) -> np.ndarray:
+    """Weight of each vertex in the Head group: 1 for what moves with the head, 0 for the border."""
+    w = np.zeros(n_verts)
+    w[:layout.n_vertices] = layout.head[:n_verts]
     return w
+
+
+def couple_keys(ob, layout=None) -> None:
+    """Make each landmark shape key (and the semantic keys) also move the dense vertices by their
+    share (layout.follow), as the warp renderer does. Call it after the keys are made (takes.py)."""
+    keys = ob.data.shape_keys
+    if keys is None:
+        return
+    if layout is None:
+        w, h = (int(v) for v in ob["image_size"])
+        basis = np.empty(len(ob.data.vertices) * 3)
+        keys.reference_key.data.foreach_get("co", basis)
+        layout = ml.build(tm.PixelMap(w, h).to_pixels(basis.reshape(-1, 3)[:68]), w, h)
+    n = layout.n_vertices
+    if n != len(ob.data.vertices):
+        return
+    base = np.empty(n * 3, dtype=np.float64)
+    keys.reference_key.data.foreach_get("co", base)
+    base = base.reshape(n, 3)
+    co = np.empty(n * 3, dtype=np.float64)
+    for kb in keys.key_blocks:
+        if kb == keys.reference_key:
+            continue
+        kb.data.foreach_get("co", co)
+        off = co.reshape(n, 3) - base
+        if not off[68:].any() and off[:68].any():
+            kb.data.foreach_set("co", (base + layout.follow @ off[:68]).astype(np.float32).ravel())
+
+
+def triangulate(rest: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The Blender mesh's triangles for these rest landmarks (the shared layout's, eye holes open)."""
+    return ml.build(rest, width, height).blender_faces()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import uuid
 
 import bpy
 from bpy.props import StringProperty
@@ -14,8 +15,10 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 from ..core import frames, jobs, trackfile
 from ..core.client import Client, ClientError
 from ..core.template_face import template_landmarks
-from . import (compat, frames_strip, preferences, properties, runtime, scene_builder, server_process,
-               track_export)
+from ..core.wording import plain
+from . import (compat, frames_strip, preferences, properties, runtime, scene_builder, scene_settings,
+               server_process, settings_ops, sound_source, track_export)
+from .landmark_edit import leave_edit_mode
 
 
 def _abs(path: str) -> str:
@@ -52,15 +55,17 @@ def record_health(health: dict) -> str:
     """Keep what the panel needs from /v1/health; returns a one-line summary."""
     s = properties.status()
     s.server_ok = True
-    engines = health.get("engines") or []
-    properties.set_engines([e.get("name") for e in engines if isinstance(e, dict)])
+    engines = [e for e in health.get("engines") or [] if isinstance(e, dict) and e.get("name")]
+    properties.set_engines([e["name"] for e in engines if e.get("ready")])
+    s.engines_note = "; ".join(f"{e['name'].title()} is not ready: {plain(str(e.get('reason') or 'no reason given'))}"
+                               for e in engines if not e.get("ready"))
     renderers = health.get("renderers") or []
     names = [r.get("name") if isinstance(r, dict) else str(r) for r in renderers
              if not isinstance(r, dict) or r.get("ready", True)]
     s.renderers = ",".join(n for n in names if n)
-    ready = [e.get("name") for e in engines if isinstance(e, dict) and e.get("ready")]
-    return (f"Server {health.get('version', '?')} on {health.get('device', '?')}: engines "
-            f"{', '.join(ready) or 'none ready'}")
+    ready = [e["name"] for e in engines if e.get("ready")]
+    device = "the graphics card" if str(health.get("device", "")).startswith("cuda") else "the processor"
+    return (f"The server runs on {device}; engines ready: {', '.join(n.title() for n in ready) or 'none'}")
 
 
 def _health_done(health: dict) -> None:
@@ -81,9 +86,23 @@ def _start(op, task, on_done, label):
     return {"FINISHED"}
 
 
+SCENE_TAG = "makeittalk_job"
+GONE = "the file or scene that started it is no longer open, so nothing was changed"
+
+
 def _scene_ref(context):
-    name = context.scene.name
-    return lambda: bpy.data.scenes.get(name)
+    """The scene that starts a task, found again when it ends, in whatever file is open then: a tag on the
+    scene (a name would find the same-named scene of another file). None when it is gone."""
+    token = uuid.uuid4().hex
+    context.scene[SCENE_TAG] = token
+    return lambda: next((sc for sc in bpy.data.scenes if sc.get(SCENE_TAG) == token), None)
+
+
+def _keep_track(track, job_id: str) -> str:
+    """A result whose scene is gone is saved, so the work is not lost."""
+    path = os.path.join(tempfile.gettempdir(), f"makeittalk-take-{job_id}.json")
+    trackfile.save(track, path)
+    return path
 
 
 class _NotBusy:
@@ -118,9 +137,12 @@ def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -
                 raise ClientError("server_exited", f"the server stopped while starting (exit code "
                                   f"{server_process.exit_code()}); see the log in the temporary folder "
                                   "(makeittalk-server.log)")
-            if time.monotonic() - t0 > timeout_s:
+            waited = time.monotonic() - t0
+            if waited > timeout_s:
                 raise ClientError("timeout", f"the server did not answer within {timeout_s:.0f} s")
-            task.report(progress=min(0.9, (time.monotonic() - t0) / timeout_s))
+            task.report(progress=min(0.95, waited / timeout_s),
+                        stage=f"waiting for the server to load its models ({waited:.0f} s of at most "
+                              f"{timeout_s:.0f} s; the first start takes longest)")
             time.sleep(0.5)
     return jobs.Task("start-server", fn)
 
@@ -150,9 +172,14 @@ class MAKEITTALK_OT_start_server(_NotBusy, bpy.types.Operator):
                       "Starting server")
 
 
-def _apply_rest(scene, image_path: str, rest, width: int, height: int) -> None:
+def _apply_rest(scene, image_path: str, rest, width: int, height: int) -> str:
+    """Landmarks to correct; the portrait at rest only while it has no take (a take is never removed)."""
     scene_builder.place_landmarks(scene, rest, width, height, image_path)
+    ob = scene_builder.find_role(scene, "portrait")
+    if ob is not None and ob.get("takes"):
+        return "; the portrait keeps its takes (press Animate to use the new landmarks)"
     scene_builder.build_rest(scene, image_path, rest, width, height)
+    return ""
 
 
 class MAKEITTALK_OT_detect_landmarks(_NotBusy, bpy.types.Operator):
@@ -167,10 +194,13 @@ class MAKEITTALK_OT_detect_landmarks(_NotBusy, bpy.types.Operator):
         get_scene = _scene_ref(context)
 
         def done(result):
+            scene = get_scene()
+            if scene is None:
+                properties.status().error = f"The landmarks were not placed: {GONE}"
+                return
             rest = [p[:3] if len(p) >= 3 else list(p) + [0.0] for p in result["landmarks"]]
-            _apply_rest(get_scene(), image, rest, int(result["width"]), int(result["height"]))
-            properties.status().message = f"68 landmarks found ({result.get('detector', 'detector')}); " \
-                "correct them in Edit Mode if needed"
+            note = _apply_rest(scene, image, rest, int(result["width"]), int(result["height"]))
+            properties.status().message = "68 landmarks found; correct them in Edit Mode if needed" + note
         return _start(self, jobs.landmarks_task(make_client(context), image), done, "Detecting landmarks")
 
 
@@ -178,6 +208,7 @@ class MAKEITTALK_OT_place_template(_NotBusy, bpy.types.Operator):
     bl_idname = "makeittalk.place_template"
     bl_label = "Place template landmarks"
     bl_description = "Put a standard 68-point face over the portrait to adjust by hand (cartoons, sketches)"
+    bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context):
         image = _abs(context.scene.makeittalk.image_path)
@@ -186,10 +217,26 @@ class MAKEITTALK_OT_place_template(_NotBusy, bpy.types.Operator):
         except ValueError as e:
             return _fail(self, str(e))
         w, h = int(img.size[0]), int(img.size[1])
-        _apply_rest(context.scene, image, template_landmarks(w, h), w, h)
+        note = _apply_rest(context.scene, image, template_landmarks(w, h), w, h)
         properties.status().error = ""
-        properties.status().message = "Template placed: move its points onto the face in Edit Mode"
+        properties.status().message = "Template placed: move its points onto the face in Edit Mode" + note
         return {"FINISHED"}
+
+
+def _build(scene, track, image: str, audio: str | None, start: int = 1, source: str = "", strip=None):
+    ob = scene_builder.build_scene(scene, track, image, audio, start_frame=start, source=source,
+                                   add_sound=strip is None)
+    if strip is not None:
+        for id_block in (ob.data.shape_keys, scene_builder.find_role(scene, "head")):
+            sound_source.trim_take(id_block, ob["take"], strip)
+    return ob
+
+
+def _strip_items(scene, settings):
+    strips = sound_source.sound_strips(scene, selected_only=True)
+    if not strips:
+        raise ValueError("there is no sound strip in the Video Sequencer to animate")
+    return [(st.name, sound_source.strip_audio_path(st)) for st in strips]
 
 
 def _job_operator(op, context, render: dict | None):
@@ -197,22 +244,48 @@ def _job_operator(op, context, render: dict | None):
     image, audio = _abs(settings.image_path), _abs(settings.audio_path)
     if not os.path.isfile(image):
         return _fail(op, "choose a portrait image first")
-    if not os.path.isfile(audio):
+    from_strips = settings.audio_source == "STRIPS" and render is None
+    try:
+        items = _strip_items(context.scene, settings) if from_strips else None
+    except ValueError as e:
+        return _fail(op, str(e))
+    if not from_strips and not os.path.isfile(audio):
         return _fail(op, "choose an audio file first")
+    leave_edit_mode(scene_builder.find_role(context.scene, "landmarks"))     # keeps the corrections
     rest = scene_builder.read_landmarks(context.scene, image)
     params = job_params(settings, context.scene, rest, render, preferences.get(context).checkpoints_dir)
     get_scene = _scene_ref(context)
 
     def done(result):
         scene = get_scene()
-        ob = scene_builder.build_scene(scene, result["track"], image, audio)
-        msg = f"{ob['take']}: {result['track'].n_frames} frames"
-        if result.get("frames") is not None:
-            msg += "; " + apply_frames(scene, result["frames"], result["job_id"])
-        if ob.get("warning"):
-            msg += "; " + ob["warning"]
-        properties.status().message = msg
-    task = jobs.job_task(make_client(context), audio, image, params, want_frames=render is not None)
+        results = result if isinstance(result, list) else [result]
+        if scene is None:
+            kept = [_keep_track(r["track"], r["job_id"]) for r in results]
+            properties.status().error = (f"The take was not built: {GONE}. The track is saved as "
+                                         f"{', '.join(kept)} (Import track builds it).")
+            return
+        msgs = []
+        for r in results:
+            strip = None
+            if "label" in r:
+                strip = next((s for s in sound_source.sound_strips(scene) if s.name == r["label"]), None)
+                if strip is None:
+                    msgs.append(f"the sound strip '{r['label']}' is gone; its take was left out")
+                    continue
+            start = sound_source.content_start(strip) if strip is not None else 1
+            ob = _build(scene, r["track"], image, None if strip is not None else audio, start,
+                        r.get("label", ""), strip)
+            msgs.append(f"{ob['take']}: {r['track'].n_frames} frames" + (f" ({r['label']})" if strip else ""))
+            if r.get("frames") is not None:
+                msgs.append(apply_frames(scene, r["frames"], r["job_id"]))
+            if ob.get("warning"):
+                msgs.append(ob["warning"])
+        properties.status().message = "; ".join(msgs)
+    client = make_client(context)
+    if from_strips:
+        task = jobs.jobs_task(client, items, image, params)
+    else:
+        task = jobs.job_task(client, audio, image, params, want_frames=render is not None)
     return _start(op, task, done, "Rendering frames" if render else "Animating")
 
 
@@ -221,8 +294,8 @@ def apply_frames(scene, data: bytes, job_id: str) -> str:
     base = bpy.path.abspath("//") if bpy.data.filepath else tempfile.gettempdir()
     dest = os.path.join(base, "makeittalk_frames", job_id)
     frames.unpack_zip(data, dest)
-    frames_strip.add_frames_strip(scene, dest, frame_start=1)
-    return f"rendered frames in {dest}"
+    frames_strip.add_frames_strip(scene, dest, frame_start=1, match_resolution=scene_settings.owned(scene))
+    return "F12 now shows the server's frames (switch back under 'F12 shows')"
 
 
 class MAKEITTALK_OT_animate(_NotBusy, bpy.types.Operator):
@@ -306,6 +379,6 @@ class MAKEITTALK_OT_export_track(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
-CLASSES = (MAKEITTALK_OT_test_server, MAKEITTALK_OT_start_server, MAKEITTALK_OT_detect_landmarks,
+CLASSES = settings_ops.CLASSES + (MAKEITTALK_OT_test_server, MAKEITTALK_OT_start_server, MAKEITTALK_OT_detect_landmarks,
            MAKEITTALK_OT_place_template, MAKEITTALK_OT_animate, MAKEITTALK_OT_render_frames,
            MAKEITTALK_OT_cancel, MAKEITTALK_OT_import_track, MAKEITTALK_OT_export_track)

@@ -6,7 +6,10 @@ import textwrap
 
 import bpy
 
-from . import properties, runtime
+from ..core import confidence
+from . import frames_strip, properties, runtime, scene_settings
+from .objects import find_role
+from .takes import last_take
 
 
 def _wrapped(layout, text: str, icon: str = "NONE", width: int = 42) -> None:
@@ -33,13 +36,19 @@ class VIEW3D_PT_makeittalk(bpy.types.Panel):
 
         col = layout.column()
         col.prop(s, "image_path")
-        col.prop(s, "audio_path")
+        col.prop(s, "audio_source", expand=True)
+        if s.audio_source == "FILE":
+            col.prop(s, "audio_path")
+        else:
+            col.label(text="One take per sound strip (the selected ones, else all)", icon="SPEAKER")
         row = col.row(align=True)
         row.operator("makeittalk.detect_landmarks", icon="SHADERFX")
         row.operator("makeittalk.place_template", text="Template", icon="MESH_DATA")
 
         box = layout.box()
         box.prop(s, "engine")
+        if st.engines_note:
+            _wrapped(box, st.engines_note, icon="INFO")
         row = box.row(align=True)
         row.prop(s, "use_scene_fps")
         sub = row.row()
@@ -64,11 +73,19 @@ class VIEW3D_PT_makeittalk(bpy.types.Panel):
         if st.renderers:
             row.prop(s, "renderer", text="")
             row.operator("makeittalk.render_frames", icon="SEQUENCE")
-        else:
-            row.label(text="Server renderer: none offered", icon="INFO")
+        if frames_strip.find_frames_strip(context.scene) is not None:
+            layout.prop(s, "f12_shows", expand=True)
         row = layout.row(align=True)
         row.operator("makeittalk.import_track", icon="IMPORT")
         row.operator("makeittalk.export_track", icon="EXPORT")
+
+        _draw_take(layout, context.scene)
+        advice = scene_settings.advice(context.scene)
+        if advice:
+            box = layout.box()
+            for line in advice:
+                _wrapped(box, line, icon="INFO")
+            box.operator("makeittalk.use_recommended_render", icon="RENDER_STILL")
 
         if runtime.busy() or st.busy:
             box = layout.box()
@@ -79,6 +96,20 @@ class VIEW3D_PT_makeittalk(bpy.types.Panel):
             _wrapped(layout.box(), st.error, icon="ERROR")
         elif st.message:
             _wrapped(layout, st.message, icon="INFO")
+
+
+def _draw_take(layout, scene) -> None:
+    rec = last_take(find_role(scene, "portrait"))
+    if rec is None:
+        return
+    box = layout.box()
+    keys = rec.get("keys") or {}
+    box.label(text=f"{rec['name']}: {rec['frames']} frames, {keys.get('keys', 0)} keys", icon="ACTION")
+    _wrapped(box, confidence.describe(rec.get("confidence") or {}), icon="SPEAKER")
+    if rec.get("locked"):
+        box.label(text=f"{rec['locked']} locked keys kept their pose", icon="LOCKED")
+    _wrapped(box, "Edit in the 'MIT Edits' action (Add mode): your keys stay when you Animate again; "
+                  "keyframe type Extreme locks a pose", icon="BLANK1")
 
 
 CLASSES = (VIEW3D_PT_makeittalk,)

@@ -9,18 +9,33 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
 EMOTIONS = [(e, e.title(), f"{e.title()} expression") for e in ("neutral", "happy", "sad", "surprised", "angry")]
 _KNOWN_ENGINES = [("default", "Default", "Works with nothing downloaded"),
                   ("makeittalk", "MakeItTalk", "Official MakeItTalk networks (needs the checkpoints)")]
-_engine_items = list(_KNOWN_ENGINES)   # Blender needs enum item lists kept alive
+_engine_items = list(_KNOWN_ENGINES[:1])   # kept alive for Blender; only what is known to work
+
+
+_ENGINE_HELP = {n: d for n, _t, d in _KNOWN_ENGINES}
 
 
 def set_engines(names) -> None:
-    """Engines the server reported (health), shown in the engine menu."""
+    """Engines the server reported ready (health), the only ones the engine menu offers."""
     global _engine_items
-    items = [(n, n.title(), f"Engine '{n}' of the server") for n in names if n]
-    _engine_items = items or list(_KNOWN_ENGINES)
+    items = [(n, n.title(), _ENGINE_HELP.get(n, "An engine of the server")) for n in names if n]
+    _engine_items = items or list(_KNOWN_ENGINES[:1])
 
 
 def _engines(self, context):
     return _engine_items
+
+
+def _get_f12(self):
+    from .scene_settings import frames_override
+    return 1 if frames_override(self.id_data) else 0
+
+
+def _set_f12(self, value):
+    from .frames_strip import show_frames
+    show_frames(self.id_data, value == 1)
+    if value == 1:
+        self.id_data.render.use_sequencer = True
 
 
 class MITSettings(bpy.types.PropertyGroup):
@@ -37,6 +52,13 @@ class MITSettings(bpy.types.PropertyGroup):
     intensity: FloatProperty(name="Intensity", default=0.5, min=0.0, max=1.0, subtype="FACTOR")
     seed: IntProperty(name="Seed", default=0, min=0)
     transcript: StringProperty(name="Transcript", default="", description="What is said (optional: improves lip timing)")
+    audio_source: EnumProperty(name="Audio from", default="FILE", items=[
+        ("FILE", "File", "The audio file above; the take starts at frame 1"),
+        ("STRIPS", "Sound strips", "The sound strips of the Video Sequencer (the selected ones, else all): "
+                                   "one take per strip, at the strip's time and trim")])
+    f12_shows: EnumProperty(name="F12 shows", get=_get_f12, set=_set_f12, items=[
+        ("SCENE", "3D scene", "Render the animated portrait (your edits show)"),
+        ("FRAMES", "Server frames", "Render the frames the server made (the image strip in the sequencer)")])
     renderer: EnumProperty(name="Renderer", items=[("warp", "Warp", "Warp the portrait along the landmarks"),
                                                    ("neural", "Neural", "MakeItTalk's image-to-image network")])
 
@@ -51,6 +73,7 @@ class MITStatus(bpy.types.PropertyGroup):
     message: StringProperty(default="")
     server_ok: BoolProperty(default=False)
     renderers: StringProperty(default="", description="Renderers the server offers, comma separated")
+    engines_note: StringProperty(default="", description="Why some engines of the server are not ready")
 
 
 CLASSES = (MITSettings, MITStatus)

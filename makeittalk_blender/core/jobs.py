@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from dataclasses import dataclass, replace
 from typing import Callable
 
 from .client import Client, ClientError
+from .wording import INTERNAL, plain
 
 RUNNING = ("starting", "uploading", "queued", "running", "downloading")
 FINISHED = ("done", "failed", "cancelled")
@@ -61,10 +63,11 @@ class Task:
             self._set(phase="cancelled", stage="cancelled")
             return
         except ClientError as e:
-            self._set(phase="failed", error=e.message, error_code=e.code)
+            self._set(phase="failed", error=plain(e.message), error_code=e.code)
             return
-        except Exception as e:  # a bug must still reach the panel, not only the console
-            self._set(phase="failed", error=f"{type(e).__name__}: {e}", error_code="internal")
+        except Exception:  # a bug must still reach the panel (in plain words), its details the console
+            traceback.print_exc()
+            self._set(phase="failed", error=INTERNAL, error_code="internal")
             return
         with self._lock:
             self._result = result
@@ -119,8 +122,11 @@ def poll_step(task: Task | None, on_update: Callable[[TaskState], None] | None =
         if fresh and on_done is not None:
             try:
                 on_done(result)
-            except Exception as e:  # applying failed (bad track, bpy error): show it like any error
-                st = replace(st, phase="failed", error=f"could not apply the result: {e}", error_code="apply")
+            except ValueError as e:  # a result that cannot be used: its message says why
+                st = replace(st, phase="failed", error=f"could not build the take: {plain(e)}", error_code="apply")
+            except Exception:        # a bug while applying: plain words here, the details in the console
+                traceback.print_exc()
+                st = replace(st, phase="failed", error=f"could not build the take: {INTERNAL}", error_code="apply")
     if on_update is not None:
         on_update(st)
     return not st.finished
@@ -141,46 +147,67 @@ def landmarks_task(client: Client, image_path: str) -> Task:
     return Task("landmarks", fn)
 
 
+def _run_job(task: Task, client: Client, audio_path: str, image_path: str | None, params: dict,
+             want_frames: bool, poll_s: float, lo: float = 0.0, hi: float = 1.0, label: str = "") -> dict:
+    """One job from upload to download; progress is mapped into lo..hi (several jobs share one bar)."""
+    def at(x: float) -> float:
+        return lo + (hi - lo) * x
+    pre = f"{label}: " if label else ""
+    task.report(phase="uploading", stage=pre + "uploading audio and portrait", progress=at(0.0))
+    job_id = client.submit(audio_path, image_path, params)
+    task.report(phase="queued", stage=pre + "queued", job_id=job_id)
+    while True:
+        if task.cancel_requested:
+            try:
+                client.cancel(job_id)
+            except ClientError:
+                pass  # the server may already be gone; the local task stops regardless
+            raise TaskCancelled()
+        st = client.job(job_id)
+        status = st.get("status")
+        if status == "failed":
+            err = st.get("error") or {}
+            if isinstance(err, dict):
+                raise ClientError(str(err.get("code") or "job_failed"), str(err.get("message") or "the job failed"))
+            raise ClientError("job_failed", str(err) or "the job failed")
+        if status == "cancelled":
+            raise TaskCancelled()
+        task.report(phase="running" if status == "running" else "queued",
+                    progress=at(0.95 * float(st.get("progress") or 0.0)), stage=pre + str(st.get("stage") or status))
+        if status == "done":
+            break
+        time.sleep(poll_s)
+    task.report(phase="downloading", stage=pre + "downloading the track", progress=at(0.96))
+    track = client.track(job_id)
+    frames = None
+    if want_frames:
+        task.check()
+        task.report(stage=pre + "downloading rendered frames", progress=at(0.98))
+        frames = client.frames(job_id)
+    return {"job_id": job_id, "track": track, "frames": frames}
+
+
 def job_task(client: Client, audio_path: str, image_path: str | None, params: dict, want_frames: bool = False,
              poll_s: float = 0.25) -> Task:
     """Submit a job, follow it to the end and download its track (and frames when asked).
     Result: {"job_id", "track", "frames" (zip bytes or None)}."""
+    return Task("job", lambda task: _run_job(task, client, audio_path, image_path, params, want_frames, poll_s))
 
+
+def jobs_task(client: Client, items: list, image_path: str | None, params: dict, poll_s: float = 0.25) -> Task:
+    """Several jobs one after the other (one per sound strip): items are (label, audio_path) pairs.
+    Result: a list of {"label", "job_id", "track", "frames"} in the same order."""
     def fn(task: Task):
-        task.report(phase="uploading", stage="uploading audio and portrait", progress=0.0)
-        job_id = client.submit(audio_path, image_path, params)
-        task.report(phase="queued", stage="queued", job_id=job_id)
-        while True:
-            if task.cancel_requested:
-                try:
-                    client.cancel(job_id)
-                except ClientError:
-                    pass  # the server may already be gone; the local task stops regardless
-                raise TaskCancelled()
-            st = client.job(job_id)
-            status = st.get("status")
-            if status == "failed":
-                err = st.get("error") or {}
-                if isinstance(err, dict):
-                    raise ClientError(str(err.get("code") or "job_failed"), str(err.get("message") or "the job failed"))
-                raise ClientError("job_failed", str(err) or "the job failed")
-            if status == "cancelled":
-                raise TaskCancelled()
-            task.report(phase="running" if status == "running" else "queued",
-                        progress=0.95 * float(st.get("progress") or 0.0), stage=str(st.get("stage") or status))
-            if status == "done":
-                break
-            time.sleep(poll_s)
-        task.report(phase="downloading", stage="downloading the track", progress=0.96)
-        track = client.track(job_id)
-        frames = None
-        if want_frames:
+        out = []
+        n = max(len(items), 1)
+        for k, (label, audio) in enumerate(items):
             task.check()
-            task.report(stage="downloading rendered frames", progress=0.98)
-            frames = client.frames(job_id)
-        return {"job_id": job_id, "track": track, "frames": frames}
-
-    return Task("job", fn)
+            res = _run_job(task, client, audio, image_path, params, False, poll_s, k / n, (k + 1) / n,
+                           f"{label} ({k + 1} of {n})")
+            res["label"] = label
+            out.append(res)
+        return out
+    return Task("jobs", fn)
 
 
 def wait(task: Task, on_update=None, on_done=None, interval: float = 0.1, timeout: float | None = None) -> TaskState:

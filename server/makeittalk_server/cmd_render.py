@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from makeittalk_blender.core import constants as C
+
 from .errors import BadInput
 
 
@@ -14,7 +16,7 @@ def add_parser(sub) -> None:
     p.add_argument("track", help="track file (.json or .npz) from `makeittalk track` or the server")
     p.add_argument("portrait", help="the portrait image the track was made for")
     p.add_argument("--audio", default=None, help="speech to mux into the mp4 (mp4 output only)")
-    p.add_argument("--renderer", default="warp", choices=("warp", "neural"))
+    p.add_argument("--renderer", default=C.DEFAULT_RENDERER, choices=C.RENDERERS)
     p.add_argument("--width", type=int, default=None, help="frame width (default: the portrait's)")
     p.add_argument("--height", type=int, default=None, help="frame height (default: the portrait's)")
     p.add_argument("--no-teeth", action="store_true", help="warp: a plain dark mouth cavity")

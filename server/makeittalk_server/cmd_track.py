@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from makeittalk_blender.core import constants as C
+
 from .errors import BadInput
 
 
@@ -16,15 +18,15 @@ def add_parser(sub) -> None:
     p.add_argument("portrait")
     p.add_argument("audio")
     p.add_argument("-o", "--output", required=True, help="track file to write (.json or .npz)")
-    p.add_argument("--engine", default="default", help="default | makeittalk")
+    p.add_argument("--engine", default=C.DEFAULT_ENGINE, choices=C.ENGINES)
     p.add_argument("--checkpoints", type=Path, default=None, help="folder of the official MakeItTalk files")
-    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--fps", type=float, default=C.DEFAULT_FPS, help=f"frames per second (default {C.DEFAULT_FPS:g})")
     p.add_argument("--transcript", default=None, help="text of what is said (improves lip sync)")
     p.add_argument("--rest-landmarks", type=Path, default=None,
                    help=".npy or .json with 68x2 or 68x3 pixel landmarks (skips detection)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--emotion", default="neutral", choices=("neutral", "happy", "sad", "surprised", "angry"))
-    p.add_argument("--intensity", type=float, default=0.5)
+    p.add_argument("--emotion", default=C.DEFAULT_EMOTION, choices=C.EMOTIONS)
+    p.add_argument("--intensity", type=float, default=C.DEFAULT_INTENSITY)
     p.add_argument("--amp-lip-x", type=float, default=2.0)
     p.add_argument("--amp-lip-y", type=float, default=2.0)
     p.add_argument("--amp-pos", type=float, default=0.5)
@@ -50,7 +52,7 @@ def read_landmarks_file(path: Path) -> list:
 
 
 def run(args) -> int:
-    from . import audio, image, pipeline
+    from . import pipeline, prepare
     from .config import Settings
     from .params import parse_params
     from .progress import Progress
@@ -66,15 +68,16 @@ def run(args) -> int:
     if args.rest_landmarks:
         p["rest_landmarks"] = read_landmarks_file(args.rest_landmarks)
     params = parse_params(p)
-    img = image.decode(args.portrait, name=args.portrait)
-    clip = audio.decode(args.audio, name=args.audio)
+    # The same preparation as a server job: engine ready, inputs decoded, landmarks detected or checked.
+    prep = prepare.prepare(params, args.audio, args.portrait, settings, audio_name=args.audio,
+                           image_name=args.portrait)
 
     def show(stage, frac):
         if not args.quiet:
             print(f"\r[{'#' * int(frac * 30):<30}] {frac * 100:5.1f}% {stage:<24}", end="", file=sys.stderr,
                   flush=True)
 
-    track = pipeline.make_track(clip, img, params, settings, Progress(show))
+    track = pipeline.run(prep, Progress(show))
     track.save(args.output)
     if not args.quiet:
         print(f"\nmakeittalk: wrote {args.output}: {track.n_frames} frames at {track.fps:g} fps "

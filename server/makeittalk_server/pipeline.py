@@ -6,57 +6,43 @@ from pathlib import Path
 
 import numpy as np
 
-from . import engines, landmarks
 from .audio import AudioClip
 from .engines.base import EngineInput
 from .params import JobParams
+from .prepare import PreparedJob, checkpoint_dir, from_decoded, renderer_for  # noqa: F401  (checkpoint_dir: old callers)
 from .progress import Progress
-from .track import Track, as_68x3, n_frames_for
+from .track import Track, n_frames_for
 
 
-def rest_landmarks(image: np.ndarray | None, params: JobParams, settings, progress=None) -> tuple[np.ndarray, dict]:
-    """The 68 rest points: from params when given, else detected on the image."""
-    if params.rest_landmarks is not None:
-        return as_68x3(params.rest_landmarks), {"detector": "given"}
-    if progress:
-        progress.stage("landmarks", 0.02)
-    res = landmarks.detect(image, settings)
-    return res.landmarks, res.info()
+def run(prep: PreparedJob, progress: Progress | None = None) -> Track:
+    """The engine on a prepared job -> the track."""
+    progress = progress or Progress()
+    params, audio = prep.params, prep.audio
+    inp = EngineInput(audio=audio, rest=prep.rest, width=prep.width, height=prep.height, params=params,
+                      image=prep.image)
+    out = prep.engine.run(inp, progress.sub(0.05, 0.9))
+    expected = n_frames_for(audio.duration_s, params.fps)
+    if out.frames.shape[0] != expected:
+        raise RuntimeError(f"engine '{prep.engine.name}' returned {out.frames.shape[0]} frames, expected {expected}")
+    info = dict(out.info)
+    info.update(prep.rest_info)
+    p = params.model_dump(exclude={"rest_landmarks", "checkpoints"})
+    p["info"] = info
+    track = Track(fps=params.fps, width=prep.width, height=prep.height, engine=prep.engine.name, rest=prep.rest,
+                  frames=out.frames, head_pose=out.head_pose, params=p, duration_s=audio.duration_s,
+                  phones=out.phones, words=out.words)
+    progress.stage("track", 0.9)
+    return track
 
 
 def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, settings,
                progress: Progress | None = None, width: int | None = None, height: int | None = None,
                rest_info: dict | None = None) -> Track:
-    """rest_info: how params.rest_landmarks were found, when the caller detected them itself."""
+    """Prepare (prepare.from_decoded) and run in one call, for decoded inputs. rest_info: how
+    params.rest_landmarks were found, when the caller detected them itself."""
     progress = progress or Progress()
-    engine = engines.get(params.engine, settings, checkpoint_dir(settings, params))
-    engines.require_ready(engine)
-    rest, det_info = rest_landmarks(image, params, settings, progress)
-    det_info = rest_info or det_info
-    if image is not None:
-        height, width = image.shape[:2]
-    if width is None or height is None:
-        raise ValueError("width and height are needed when no image is given")
-    inp = EngineInput(audio=audio, rest=rest, width=int(width), height=int(height), params=params, image=image)
-    out = engine.run(inp, progress.sub(0.05, 0.9))
-    expected = n_frames_for(audio.duration_s, params.fps)
-    if out.frames.shape[0] != expected:
-        raise RuntimeError(f"engine '{engine.name}' returned {out.frames.shape[0]} frames, expected {expected}")
-    info = dict(out.info)
-    info.update(det_info)
-    p = params.model_dump(exclude={"rest_landmarks", "checkpoints"})
-    p["info"] = info
-    track = Track(fps=params.fps, width=int(width), height=int(height), engine=engine.name, rest=rest,
-                  frames=out.frames, head_pose=out.head_pose, params=p, duration_s=audio.duration_s)
-    progress.stage("track", 0.9)
-    return track
-
-
-def checkpoint_dir(settings, params: JobParams | None = None) -> str | None:
-    """Checkpoint folder for a job: the request's (only under an allowed folder) or the server's."""
-    if params is not None and params.checkpoints:
-        return str(settings.resolve_allowed(params.checkpoints))
-    return str(settings.checkpoints_dir) if settings.checkpoints_dir else None
+    prep = from_decoded(params, audio, image, settings, width, height, rest_info, progress)
+    return run(prep, progress)
 
 
 def render_frames(track: Track, image: np.ndarray, params: JobParams, settings, out_dir: Path,
@@ -64,10 +50,8 @@ def render_frames(track: Track, image: np.ndarray, params: JobParams, settings, 
     """Render the track to out_dir/frame_000001.png ...; returns the frame count."""
     import cv2
 
-    from . import renderers
-
     progress = progress or Progress()
-    renderer = renderers.get(params.render.renderer, settings)
+    renderer = renderer_for(params, settings)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     n = 0

@@ -32,7 +32,7 @@ def test_track_round_trips_through_json(tmp_path):
 
 @pytest.mark.parametrize("change, words", [
     (lambda d: d.update(format="other"), "not a MakeItTalk track"),
-    (lambda d: d.update(version=2), "version"),
+    (lambda d: d.update(version=99), "version 99"),
     (lambda d: d.pop("frames"), "no 'frames'"),
     (lambda d: d.update(n_frames=3), "n_frames"),
     (lambda d: d.update(fps=-1), "positive"),
@@ -192,7 +192,26 @@ def test_poll_step_reports_failures_and_apply_errors():
     task = jobs.Task("t", lambda t: "x").start()
     task.join(5)
     jobs.poll_step(task, seen.append, lambda r: 1 / 0)
-    assert seen[-1].phase == "failed" and "could not apply" in seen[-1].error
+    assert seen[-1].phase == "failed" and "could not build the take" in seen[-1].error
+    assert "ZeroDivision" not in seen[-1].error and "console" in seen[-1].error     # no class names
+
+    def bug(t):
+        raise KeyError("frames")
+    task = jobs.Task("t", bug).start()
+    task.join(5)
+    jobs.poll_step(task, seen.append)
+    assert seen[-1].error_code == "internal" and "KeyError" not in seen[-1].error
+
+
+def test_server_messages_in_an_artists_words():
+    from makeittalk_blender.core.wording import plain
+
+    got = plain("no face was found in the portrait; place the 68 landmarks by hand (Blender: 'Place template "
+                "landmarks', then adjust) and send them as rest_landmarks")
+    assert "rest_landmarks" not in got and got.endswith("then adjust)")
+    got = plain("download ... into one folder and point --checkpoints (or MAKEITTALK_CHECKPOINTS) at it")
+    assert "--" not in got and "MAKEITTALK" not in got and "preferences" in got
+    assert plain("ValueError: the take <bpy_struct, Object(\"x\") at 0x7f>") .startswith("the take")
 
 
 def test_cancel_stops_a_task_at_its_next_check():

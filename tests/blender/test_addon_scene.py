@@ -53,36 +53,51 @@ def test_every_landmark_follows_the_track(bpy_mod, scene, built):
     track, ob = built
     for frame in (1, 2, 9, 17, 33, 40):
         got = _evaluated_landmarks(bpy_mod, scene, ob, frame)
-        err = np.abs(got - track.frames[frame - 1, :, :2]).max()
+        err = np.linalg.norm(got - track.frames[frame - 1, :, :2], axis=1).max()
         assert err < 0.001 * track.width, f"frame {frame}: landmark off by {err:.4f} px"
-        assert err < 1e-3            # in fact far tighter than the 0.1 % asked
+        assert err <= 0.25 + 1e-3            # the keyframe reduction's tolerance
     # moving the portrait object moves the rig with it: local positions are unchanged
     ob.location = (0.5, 0.0, -0.25)
     ob.rotation_euler = (0.0, 0.3, 0.0)
     got = _evaluated_landmarks(bpy_mod, scene, ob, 17)
-    assert np.abs(got - track.frames[16, :, :2]).max() < 1e-3
+    assert np.linalg.norm(got - track.frames[16, :, :2], axis=1).max() <= 0.25 + 1e-3
 
 
-def test_fcurves_one_per_landmark_axis_grouped_by_region_and_head_apart(bpy_mod, scene, built):
+def _take_fcurves(bpy, name):
+    from makeittalk_blender.blender import compat
+    return compat.action_slot_fcurves(bpy.data.actions[name])
+
+
+def test_channels_residual_and_head_are_nla_layers_under_the_edits(bpy_mod, scene, built):
     from makeittalk_blender.blender import compat, scene_builder
+    from makeittalk_blender.core import face_rig
 
     track, ob = built
-    fcs = compat.action_fcurves(ob.data.shape_keys)
-    assert len(fcs) == 136
-    for fc in fcs:
+    key = ob.data.shape_keys
+    chans = _take_fcurves(bpy_mod, "MIT Take 1")
+    assert sorted(fc.data_path.split('"')[1] for fc in chans) == sorted(face_rig.CHANNELS)
+    assert {compat.fcurve_group_name(fc) for fc in chans} == {"Channels"}
+    detail = _take_fcurves(bpy_mod, "MIT Take 1 Detail")
+    assert len(detail) == 136
+    for fc in detail:
         i = int(fc.data_path.split('"lm')[1][:2])
         assert compat.fcurve_group_name(fc) == tm.region_of(i)
-        assert len(fc.keyframe_points) == track.n_frames
-    groups = {compat.fcurve_group_name(fc) for fc in fcs}
-    assert groups == {name for name, _ in tm.REGIONS}
-    head = scene_builder.find_role(scene, "head")
-    hfcs = compat.action_fcurves(head)
+        assert 2 <= len(fc.keyframe_points) <= track.n_frames
+        assert all(kp.interpolation == "BEZIER" and kp.handle_left_type == "ALIGNED" for kp in fc.keyframe_points)
+    hfcs = _take_fcurves(bpy_mod, "MIT Take 1 Head")
     assert sorted((fc.data_path, fc.array_index) for fc in hfcs) == \
         [("location", 0), ("location", 1), ("location", 2), ("rotation_euler", 1), ("scale", 0), ("scale", 1), ("scale", 2)]
-    assert {compat.fcurve_group_name(fc) for fc in hfcs} == {"Head"}
-    names = [kb.name for kb in ob.data.shape_keys.key_blocks]
-    for sem in tm.SEMANTIC_KEYS:
-        assert sem in names and ob.data.shape_keys.key_blocks[sem].value == 0.0
+    head = scene_builder.find_role(scene, "head")
+    for id_block, tracks, edits in ((key, ["MIT Take 1", "MIT Take 1 Detail"], "MIT Edits"),
+                                    (head, ["MIT Take 1 Head"], "MIT Edits Head")):
+        ad = id_block.animation_data
+        assert [t.name for t in ad.nla_tracks] == tracks
+        assert ad.action.name == edits and ad.action_blend_type == "ADD"
+    gap = track.frames[:, 66, 1] - track.frames[:, 62, 1]
+    scene.frame_set(int(np.argmax(gap)) + 1)
+    assert key.key_blocks["jaw_open"].value > 0.3          # the prediction drives the named channel
+    scene.frame_set(int(np.argmin(gap)) + 1)
+    assert abs(key.key_blocks["jaw_open"].value) < 0.1
 
 
 def test_sound_strip_fps_and_frame_range(bpy_mod, scene, built):
@@ -117,8 +132,9 @@ def test_new_take_reuses_the_objects(bpy_mod, scene, built):
     again = scene_builder.build_scene(scene, make_track(10, seed=5), str(PORTRAIT), str(SPEECH))
     assert again == ob and len(scene.objects) == n_objects
     assert again["take"] == "MIT Take 2"
-    assert bpy_mod.data.actions.get("MIT Take 1") is not None     # the first take is kept
-    assert ob.data.shape_keys.animation_data.action.name == "MIT Take 2"
+    assert bpy_mod.data.actions.get("MIT Take 1") is not None     # the first take is kept, muted
+    tracks = {t.name: t.mute for t in ob.data.shape_keys.animation_data.nla_tracks}
+    assert tracks == {"MIT Take 1": True, "MIT Take 1 Detail": True, "MIT Take 2": False, "MIT Take 2 Detail": False}
     assert scene.frame_end == 10
     strips = [s for s in scene.sequence_editor.strips_all] if hasattr(scene.sequence_editor, "strips_all") \
         else list(scene.sequence_editor.sequences_all)
@@ -191,17 +207,17 @@ def test_export_writes_what_the_scene_plays_and_import_builds_it(bpy_mod, scene,
     assert bpy_mod.ops.makeittalk.export_track(filepath=str(path)) == {"FINISHED"}
     back = trackfile.load(path)
     assert back.n_frames == track.n_frames and back.fps == pytest.approx(track.fps)
-    np.testing.assert_allclose(back.frames[:, :, :2], track.frames[:, :, :2], atol=2e-3)
+    np.testing.assert_allclose(back.frames[:, :, :2], track.frames[:, :, :2], atol=0.251)
     np.testing.assert_allclose(back.rest[:, :2], track.rest[:, :2], atol=2e-3)
     for a, b in zip(back.head_pose, track.head_pose):
-        assert a["roll_deg"] == pytest.approx(b["roll_deg"], abs=1e-3)
-        assert a["tx"] == pytest.approx(b["tx"], abs=1e-3)
+        assert a["roll_deg"] == pytest.approx(b["roll_deg"], abs=0.05)
+        assert a["tx"] == pytest.approx(b["tx"], abs=0.26)
     # import it back without a server: a new take that plays the same motion
     scene.makeittalk.image_path = str(PORTRAIT)
     assert bpy_mod.ops.makeittalk.import_track(filepath=str(path)) == {"FINISHED"}
     assert ob["take"] == "MIT Take 2"
     got = _evaluated_landmarks(bpy_mod, scene, ob, 12)
-    assert np.abs(got - track.frames[11, :, :2]).max() < 5e-3
+    assert np.abs(got - track.frames[11, :, :2]).max() < 0.5      # two reductions of 0.25 px each
 
 
 def test_import_of_a_broken_file_shows_the_reason(bpy_mod, scene, tmp_path):

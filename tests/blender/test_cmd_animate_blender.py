@@ -54,7 +54,11 @@ def test_animate_writes_mp4_with_audio_and_blend(server, short_speech, tmp_path)
     line = [ln for ln in b.stdout.splitlines() if ln.startswith("BLEND ")]
     assert line, b.stdout + b.stderr
     got = json.loads(line[0][6:])
-    assert got == {"fps": 25, "end": 6, "keys": 1 + 136 + 4, "strips": 1}
+    from makeittalk_blender.blender import face_keys
+    from makeittalk_blender.core import face_rig
+    # Basis + the semantic channels + their handle twins + one residual key per landmark axis
+    n_keys = 1 + len(face_rig.CHANNELS) + len(face_keys.HANDLE_CHANNELS) + 136
+    assert got == {"fps": 25, "end": 6, "keys": n_keys, "strips": 1}
 
 
 def test_animate_refuses_missing_files_plainly(tmp_path):

@@ -56,7 +56,8 @@ def test_job_round_trip_json_and_npz(srv, speech_bytes, monalisa_bytes):
     progresses = [p for _, p, _ in seen]
     assert progresses == sorted(progresses) and progresses[-1] == 1.0
     t = get(f"{srv.url}/v1/jobs/{job}/track").json()
-    assert set(t) >= TRACK_KEYS and t["format"] == "makeittalk-track" and t["version"] == 1
+    assert set(t) >= TRACK_KEYS and t["format"] == "makeittalk-track" and t["version"] == 2
+    assert {"phones", "words", "channels"} <= set(t)
     dur = sf.info(io.BytesIO(speech_bytes)).duration
     assert t["n_frames"] == math.ceil(dur * 25 - 1e-9) == len(t["frames"]) == len(t["head_pose"])
     assert abs(t["duration_s"] - dur) < 0.01 and (t["width"], t["height"]) == (256, 256)

@@ -1,5 +1,7 @@
 """The neural renderer: MakeItTalk's image-to-image generator (engines/makeittalk/i2i.py) run on a 256 px
-square crop around the face, optionally pasted back into the full-size portrait with a feathered edge.
+square crop around the face, optionally pasted back into the full-size portrait: a soft face-shaped mask
+(the landmarks' hull, grown over the forehead, feathered) and a colour match (the generated face's
+per-channel mean and spread set to the portrait's inside the face), so no square seam or tint shows.
 
 Needs the official ckpt_116_i2i_comb.pth in the server's checkpoints folder; status() says why not
 otherwise. The crop frames the face the way MakeItTalk's own 256 px portraits do.
@@ -16,7 +18,7 @@ import numpy as np
 from ..errors import BadInput, EngineNotReady
 from ..params import RenderRequest
 from ..track import Track
-from .warp import output_size, resize, to_output, track_to_image
+from .warp import as_rgb, output_size, resize, to_output, track_to_image
 
 CKPT_NAME = "ckpt_116_i2i_comb.pth"
 SIZE = 256
@@ -75,8 +77,7 @@ class NeuralRenderer:
         from ..engines.makeittalk import i2i
 
         req = req or RenderRequest(renderer="neural")
-        if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise BadInput("bad_image", "the neural renderer needs an H x W x 3 uint8 portrait")
+        image = as_rgb(image)
         ready, reason = self.status()
         if not ready:
             raise EngineNotReady("renderer_not_ready", f"renderer 'neural' is not ready: {reason}")
@@ -92,7 +93,7 @@ class NeuralRenderer:
                                   borderMode=cv2.BORDER_REPLICATE)
         frames_256 = (to_output(f, kx, ky) @ fwd[:, :2].T + fwd[:, 2] for f in track.frames)
         out_w, out_h = output_size(req, iw, ih) if req.paste_back else output_size(req, SIZE, SIZE)
-        paste = _PasteBack(fwd, iw, ih) if req.paste_back else None
+        paste = _PasteBack(fwd, iw, ih, rest @ fwd[:, :2].T + fwd[:, 2], face_bgr[:, :, ::-1]) if req.paste_back else None
         for gen_bgr in i2i.generate_frames(self.generator(), frames_256, face_bgr, batch=4):
             if progress is not None:
                 progress.check()
@@ -101,17 +102,51 @@ class NeuralRenderer:
             yield resize(frame, out_w, out_h)
 
 
-class _PasteBack:
-    """Puts a 256 px generated face back into the portrait with a feathered square mask."""
+def face_mask(lm_256: np.ndarray) -> np.ndarray:
+    """SIZE x SIZE float mask in the crop: the landmarks' hull grown 8 % and raised over the forehead,
+    feathered, and faded out towards the crop's edge."""
+    lm = np.asarray(lm_256, dtype=np.float64)[:, :2]
+    c = lm.mean(axis=0)
+    h = max(float(lm[:, 1].max() - lm[:, 1].min()), 1.0)
+    pts = np.concatenate([lm, lm[17:27] - [0.0, 0.35 * h]])        # the forehead above the brows
+    pts = c + 1.08 * (pts - c)
+    mask = np.zeros((SIZE, SIZE), np.float32)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(pts * 16).astype(np.int32)), 1.0, cv2.LINE_AA, 4)
+    mask = cv2.GaussianBlur(mask, (0, 0), FEATHER * SIZE / 2)
+    ramp = np.clip(np.minimum(np.arange(SIZE), np.arange(SIZE)[::-1]) / (FEATHER * SIZE), 0, 1)
+    return mask * np.minimum(ramp[:, None], ramp[None, :]).astype(np.float32)
 
-    def __init__(self, fwd: np.ndarray, width: int, height: int):
+
+def match_colour(face: np.ndarray, reference: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """face (uint8 RGB) with each channel's weighted mean and spread set to the reference's; the gain
+    is bounded so a dark or flat crop cannot blow it up."""
+    w = weight.reshape(-1, 1).astype(np.float64)
+    total = w.sum() or 1.0
+    f = face.reshape(-1, 3).astype(np.float64)
+    r = reference.reshape(-1, 3).astype(np.float64)
+    fm, rm = (f * w).sum(0) / total, (r * w).sum(0) / total
+    fs = np.sqrt(((f - fm) ** 2 * w).sum(0) / total) + 1e-6
+    rs = np.sqrt(((r - rm) ** 2 * w).sum(0) / total)
+    gain = np.clip(rs / fs, 0.7, 1.4)
+    out = (face.astype(np.float64) - fm) * gain + rm
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+class _PasteBack:
+    """Puts a 256 px generated face back into the portrait with a soft face-shaped mask, colour-matched
+    to the portrait's own face."""
+
+    def __init__(self, fwd: np.ndarray, width: int, height: int, rest_256: np.ndarray, face_rgb: np.ndarray):
         self.fwd, self.size = fwd, (width, height)
-        ramp = np.clip(np.minimum(np.arange(SIZE), np.arange(SIZE)[::-1]) / (FEATHER * SIZE), 0, 1)
-        mask = np.minimum(ramp[:, None], ramp[None, :]).astype(np.float32)
+        mask = face_mask(rest_256)
+        self.weight = (mask > 0.9).astype(np.float64)          # where the colours are compared
+        self.reference = face_rgb
         self.alpha = cv2.warpAffine(mask, fwd, self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)[:, :, None]
 
     def apply(self, portrait_rgb: np.ndarray, face_rgb: np.ndarray) -> np.ndarray:
+        if self.weight.any():
+            face_rgb = match_colour(face_rgb, self.reference, self.weight)
         big = cv2.warpAffine(face_rgb, self.fwd, self.size, flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                              borderMode=cv2.BORDER_REPLICATE)
         base = portrait_rgb.astype(np.float32)

@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 
 def affines(dst: np.ndarray, src: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """m x 2 x 3 matrices mapping each deformed triangle (dst) onto its rest triangle (src)."""
+    """m x 2 x 3 matrices mapping each deformed triangle (dst) onto its source triangle: src is per
+    vertex (n x 2) or per triangle corner (m x 3 x 2, so a triangle can sample anywhere)."""
     d = dst[tris]                     # m x 3 x 2
-    s = src[tris]
+    s = src if src.ndim == 3 else src[tris]
     de = np.stack([d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]], axis=2)   # columns = edge vectors
     se = np.stack([s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]], axis=2)
     det = de[:, 0, 0] * de[:, 1, 1] - de[:, 0, 1] * de[:, 1, 0]

@@ -1,10 +1,12 @@
-"""The warp renderer: a piecewise-affine (Delaunay) warp of the portrait driven by the track.
+"""The warp renderer: a piecewise-affine warp of the portrait driven by the track.
 
-Per job: triangulate the rest face (mesh.py), resize the portrait once to the output size and allocate
-the coordinate grids. Per frame: move the vertices (landmarks from the track, face ring with the head
-pose), scan-convert the deformed triangles into backward maps (raster.py), one cv2.remap, and paint the
-mouth cavity when the lips of a closed-mouth portrait part (mouth.py). Output size: the request's
-width/height (one given: the other keeps the aspect ratio), else the portrait's.
+Per job: the shared mesh layout (mesh.py, the very triangles Blender draws), the portrait resized once
+to the output size and stacked with the mouth picture (made from the portrait's own colours) into one
+source "atlas". Per frame: move the vertices (each vertex's share of the expression, then the head pose
+and its 2.5-D turn), give each triangle its source (its rest triangle; the mouth picture for the inner
+lips of a closed-mouth portrait; the rigid eye for the eye openings), scan-convert the deformed
+triangles into backward maps (raster.py), one cv2.remap. Output size: the request's width/height (one
+given: the other keeps the aspect ratio), else the portrait's.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from makeittalk_blender.core import mesh_layout as ml
+from makeittalk_blender.core import mouth_interior
+
 from ..errors import BadInput
 from ..params import RenderRequest
 from ..track import Track
 from . import mesh as mesh_mod
-from .mouth import MouthPainter
 from .raster import MapEvaluator, warp
+
+MOUTH_MODES = ("auto", "interior", "portrait")
+_PAD = 2                    # replicated pixels around the mouth picture in the atlas (bilinear edges)
 
 
 def output_size(req: RenderRequest | None, width: int, height: int) -> tuple[int, int]:
@@ -51,59 +58,114 @@ def track_to_image(track: Track, width: int, height: int) -> tuple[float, float]
     return (width / track.width if track.width else 1.0, height / track.height if track.height else 1.0)
 
 
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """H x W x 3 uint8 from a grey, grey+alpha, RGB or RGBA (uint8 or uint16) portrait; alpha is dropped
+    (the renderers draw opaque frames)."""
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        raise BadInput("bad_image", "the portrait must be a grey, RGB or RGBA image")
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise BadInput("bad_image", "the portrait must have 8 or 16 bits per channel")
+    if image.ndim == 2:
+        image = image[:, :, None]
+    c = image.shape[2]
+    if c in (1, 2):
+        return np.ascontiguousarray(np.repeat(image[:, :, :1], 3, axis=2))
+    if c in (3, 4):
+        return np.ascontiguousarray(image[:, :, :3])
+    raise BadInput("bad_image", "the portrait must be a grey, RGB or RGBA image")
+
+
+def mouth_picture(image: np.ndarray, track: Track, teeth: bool = True) -> np.ndarray:
+    """The mouth picture (H x W x 3 uint8, top row first) in the portrait's colours, sampled exactly
+    as the Blender add-on does (landmarks read as pixel-edge coordinates)."""
+    ih, iw = image.shape[:2]
+    lm = track.rest[:, :2] * [iw / track.width, ih / track.height] - 0.5
+    lip, skin = mouth_interior.sample_colours(image, lm)
+    return mouth_interior.rgb8_top_down(mouth_interior.texture(lip, skin, teeth=teeth))
+
+
+def build_atlas(source: np.ndarray, picture: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """The output-size portrait with the mouth picture below it (edges replicated, so bilinear samples
+    near either never mix the two). Returns (atlas, top-left of the picture in the atlas)."""
+    h, w = source.shape[:2]
+    n = picture.shape[0]
+    block = cv2.copyMakeBorder(picture, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REPLICATE)
+    aw = max(w, block.shape[1])
+    atlas = np.empty((h + 2 + block.shape[0], aw, 3), dtype=np.uint8)
+    atlas[:h, :w] = source
+    atlas[:h, w:] = source[:, -1:]
+    atlas[h:h + 2, :] = atlas[h - 1:h, :]
+    atlas[h + 2:, :] = block[:, -1:].max()            # unused corner of the band
+    atlas[h + 2:, :block.shape[1]] = block
+    return atlas, (_PAD, h + 2 + _PAD)
+
+
 class WarpPlan:
     """Everything about one (track, portrait, size) that does not change from frame to frame."""
 
     def __init__(self, track: Track, image: np.ndarray, width: int | None = None, height: int | None = None,
-                 teeth: bool = True, device: str | None = None):
+                 teeth: bool = True, device: str | None = None, mouth: str = "auto"):
         """device None: OpenCV on the CPU; a torch device name ("cuda", "cpu"): the per-pixel work
-        (map expansion and sampling) runs in torch there."""
-        if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise BadInput("bad_image", "the warp renderer needs an H x W x 3 uint8 portrait")
+        (map expansion and sampling) runs in torch there. mouth: "auto" (the mouth picture on a
+        closed-mouth portrait, the portrait's own open mouth otherwise), "interior" or "portrait"."""
+        image = as_rgb(image)
+        if mouth not in MOUTH_MODES:
+            raise BadInput("bad_render", f"mouth must be one of {', '.join(MOUTH_MODES)}")
         ih, iw = image.shape[:2]
         self.track = track
         self.width, self.height = output_size(_Size(width, height), iw, ih)
-        kx, ky = self._to_image = track_to_image(track, iw, ih)
-        rest_img = to_output(track.rest, kx, ky)
-        self.mesh = mesh_mod.build(rest_img, iw, ih)
-        self._sx, self._sy = self.width / iw, self.height / ih
-        self.rest_out = to_output(self.mesh.rest, self._sx, self._sy)
-        self.source = resize(image, self.width, self.height)
+        # Shrinking: resize once (area filter). Growing: sample the portrait itself, bilinearly, as
+        # Blender's texture lookup does (a cubic pre-resize would sharpen differently).
+        self.source = image if self.width >= iw and self.height >= ih else resize(image, self.width, self.height)
+        sh, sw = self.source.shape[:2]
+        self.mesh = mesh_mod.build(track.rest, track.width, track.height, self.width, self.height, (sw, sh))
+        self.rest_out = self.mesh.rest
+        lay = self.mesh.layout
+        self.use_interior = mouth == "interior" or (mouth == "auto" and not lay.mouth_open)
+        self.atlas, corner = build_atlas(self.source, mouth_picture(image, track, teeth))
+        self._src = self.mesh.rest_src[self.mesh.tris].copy()     # per-corner sources, m x 3 x 2
+        self._eye = self.mesh.kind == ml.EYE
+        if self.use_interior:
+            n = mouth_interior.SIZE
+            mouth = self.mesh.kind == ml.MOUTH
+            uv = np.array([[ml.MOUTH_UV[int(v)] for v in t] for t in self.mesh.tris[mouth]]).reshape(-1, 3, 2)
+            self._src[mouth] = np.stack([corner[0] + uv[..., 0] * n - 0.5,
+                                         corner[1] + (1.0 - uv[..., 1]) * n - 0.5], axis=-1)
         self.maps = MapEvaluator(self.height, self.width)
-        self.mouth = MouthPainter(self.rest_out[:68], teeth=teeth)
         self.torch = None
         if device is not None:
             from .warp_torch import TorchWarp
 
-            self.torch = TorchWarp(self.source, device)
+            self.torch = TorchWarp(self.atlas, device, self.height, self.width)
 
     def vertices(self, k: int) -> np.ndarray:
         """Deformed vertex positions of frame k in output pixels."""
-        kx, ky = self._to_image
-        pose = dict(self.track.head_pose[k])
-        pose["tx"] = pose.get("tx", 0.0) * kx
-        pose["ty"] = pose.get("ty", 0.0) * ky
-        v = self.mesh.deform(to_output(self.track.frames[k], kx, ky), pose)
-        return to_output(v, self._sx, self._sy)
+        return self.mesh.deform(self.track.frames[k], self.track.head_pose[k])
+
+    def sources(self, k: int, dst: np.ndarray) -> np.ndarray:
+        src = self._src.copy()
+        if self._eye.any():
+            src[self._eye] = self.mesh.eye_sources(dst, self.track.head_pose[k])
+        return src
 
     def prepare(self, k: int):
         """The numpy half of frame k: deformed vertices and the maps (for torch: their span runs)."""
         dst = self.vertices(k)
+        src = self.sources(k, dst)
+        tris = self.mesh.tris
         if self.torch is not None:
-            runs = self.maps.runs(dst, self.rest_out, self.mesh.tris)
-            return dst, ("runs", runs) if runs is not None else ("maps", self.maps.index_maps(
-                dst, self.rest_out, self.mesh.tris))
-        return dst, ("maps", self.maps.maps(dst, self.rest_out, self.mesh.tris))
+            runs = self.maps.runs(dst, src, tris)
+            return dst, ("runs", runs) if runs is not None else ("maps", self.maps.index_maps(dst, src, tris))
+        return dst, ("maps", self.maps.maps(dst, src, tris))
 
     def finish(self, prepared) -> np.ndarray:
-        """The per-pixel half: one remap (OpenCV or torch) and the mouth."""
-        dst, (kind, data) = prepared
+        """The per-pixel half: one remap (OpenCV or torch)."""
+        _dst, (kind, data) = prepared
         if self.torch is not None:
-            out = self.torch.from_runs(*data) if kind == "runs" else self.torch.from_maps(*data)
-        else:
-            out = warp(self.source, *data)
-        self.mouth.paint(out, dst[:68])
-        return out
+            return self.torch.from_runs(*data) if kind == "runs" else self.torch.from_maps(*data)
+        return warp(self.atlas, *data)
 
     def frame(self, k: int) -> np.ndarray:
         return self.finish(self.prepare(k))
@@ -163,7 +225,8 @@ class WarpRenderer:
 
     def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
         req = req or RenderRequest()
-        plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth, device=self.device())
+        plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth, device=self.device(),
+                        mouth=getattr(req, "mouth", "auto"))
         yield from plan.frames(progress)
 
 

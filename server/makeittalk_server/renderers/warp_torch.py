@@ -11,16 +11,17 @@ import numpy as np
 
 
 class TorchWarp:
-    def __init__(self, source_rgb: np.ndarray, device: str):
+    def __init__(self, source_rgb: np.ndarray, device: str, height: int | None = None, width: int | None = None):
+        """source_rgb: what is sampled (the warp's atlas); height x width: the frames (default: the source's)."""
         import torch
 
         self.torch = torch
         self.device = torch.device(device)
         h, w = source_rgb.shape[:2]
-        self.height, self.width = h, w
+        self.height, self.width = height or h, width or w
         self.src = torch.from_numpy(np.ascontiguousarray(source_rgb)).to(self.device)
         self.src = self.src.permute(2, 0, 1)[None].float()                       # 1 x 3 x H x W
-        self.xs = torch.arange(w, device=self.device, dtype=torch.float32).repeat(h)[:, None]
+        self.xs = torch.arange(self.width, device=self.device, dtype=torch.float32).repeat(self.height)[:, None]
         # pixel coordinates -> grid_sample's [-1, 1] with align_corners=True (-1 = first pixel centre)
         self.scale = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=self.device)
 

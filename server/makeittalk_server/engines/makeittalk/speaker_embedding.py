@@ -7,28 +7,16 @@ shorter), each embedded with partials at rate 2, and the piece embeddings averag
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 SEGMENT = 960000          # 60 s of trimmed audio per piece
 
-_lock = threading.Lock()
-_encoders: dict[str, object] = {}
-
 
 def encoder(device: str = "cpu"):
-    """One resemblyzer VoiceEncoder per device (it ships its weights in the PyPI wheel)."""
-    with _lock:
-        if device not in _encoders:
-            import warnings
+    """The process's one resemblyzer VoiceEncoder on `device`, shared with the default engine."""
+    from .. import speaker
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                from resemblyzer import VoiceEncoder
-
-                _encoders[device] = VoiceEncoder(device, verbose=False)
-        return _encoders[device]
+    return speaker.encoder(device)
 
 
 def mono_float(pcm16: np.ndarray) -> np.ndarray:

@@ -1,0 +1,43 @@
+"""Errors are always {"error": {code, message}} with a 4xx status, never a bare 500; and the token check."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import UserError
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(UserError)
+    async def _user_error(request, exc: UserError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request, exc: RequestValidationError):
+        msgs = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in exc.errors())
+        return error_response(422, "bad_request", msgs or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _internal(request, exc: Exception):
+        return error_response(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
+
+
+def install_token_check(app: FastAPI, token: str | None) -> None:
+    @app.middleware("http")
+    async def _auth(request: Request, call_next):
+        if token and request.url.path.startswith("/v1/"):
+            if request.headers.get("authorization", "") != f"Bearer {token}":
+                return error_response(401, "unauthorized", "missing or wrong token (Authorization: Bearer ...)")
+        return await call_next(request)

@@ -1,0 +1,78 @@
+"""The batch from start to end: read the manifest, skip what is done, run the rest (locally or on Ray),
+keep the report current after every line."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BadInput
+from . import manifest, plan, report
+from .progress import Bar
+
+
+@dataclass
+class Options:
+    workers: int | None = None          # local worker processes (None: one per core)
+    ray: str | None = None              # None: local; "" : a local Ray instance or RAY_ADDRESS; else an address
+    ray_gpus: float | None = None       # GPUs per Ray actor (None: 1 when the cluster has GPUs)
+    checkpoints: str | None = None
+    redo: bool = False                  # ignore earlier results
+    quiet: bool = False
+
+
+def run_batch(manifest_path, out_dir, opts: Options | None = None) -> dict:
+    opts = opts or Options()
+    out = Path(out_dir).resolve()
+    lines = manifest.read(manifest_path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BadInput("unwritable_output", f"could not make the output folder {out_dir}: {e.strerror}") from None
+    todo, earlier = plan.plan(lines, out, redo=opts.redo)
+    planned = {line.id: _duration(line.audio) for line, _ in todo}
+    bar = Bar(len(todo), sum(planned.values()), quiet=opts.quiet)
+    results: dict[str, dict] = {}
+    runner = "ray" if opts.ray is not None else "local"
+    t0 = time.monotonic()
+
+    def write(finished: bool) -> dict:
+        rep = report.build(lines, results, earlier, str(Path(manifest_path).resolve()), time.monotonic() - t0,
+                           runner, finished)
+        report.write(out, rep)
+        return rep
+
+    def on_result(res: dict) -> None:
+        results[res["id"]] = res
+        bar.update(res, planned.get(res["id"], 0.0))
+        write(False)
+
+    write(False)
+    complete = False
+    try:
+        if opts.ray is not None:
+            from . import ray_runner
+
+            ray_runner.run(todo, str(out), on_result, address=opts.ray or None, gpus=opts.ray_gpus,
+                           actors=opts.workers, checkpoints=opts.checkpoints)
+            complete = True
+        else:
+            from . import local
+
+            workers = opts.workers or local.default_workers(len(todo))
+            local.run(todo, str(out), on_result, workers=workers, checkpoints=opts.checkpoints)
+            complete = True
+    finally:
+        bar.close()
+        rep = write(complete)
+    return rep
+
+
+def _duration(path: str) -> float:
+    try:
+        import soundfile as sf
+
+        return float(sf.info(path).duration)
+    except Exception:      # unreadable: the line itself will say so
+        return 0.0

@@ -1,0 +1,15 @@
+"""Lets the batch tests import batch_helpers (pytest runs with --import-mode=importlib)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from batch_helpers import make_media  # noqa: E402
+
+
+@pytest.fixture
+def media(tmp_path) -> Path:
+    return make_media(tmp_path)
