@@ -14,6 +14,7 @@ from .agreement import agreement, chunk_open
 
 # a transcript alignment this consistent with the sound is trusted without decoding alternatives
 TRANSCRIPT_OK = 0.45
+SKIP_LOOP_AT = 0.75
 
 
 def _cand(how, phones, words, ac_open) -> dict:
@@ -37,6 +38,9 @@ def chunk_candidates(dec, samples: np.ndarray, transcript_words=None) -> list[di
             r = dec.align(samples, [w for w, _, _ in words])
             ph, timed = r if r else (dec.spread_in_words(words), words)
             out.append(_cand("words", ph, timed, ac_open))
-    if dec.method in ("hybrid", "allphone"):
+    # the phone loop costs a third of the time again; where the recognised words already agree this
+    # well with the sound it would get almost no weight (mixing.PRIOR), so it is skipped
+    if dec.method == "allphone" or (dec.method == "hybrid" and max(
+            (c["agreement"] for c in out if c["how"] == "words"), default=0.0) < SKIP_LOOP_AT):
         out.append(_cand("loop", dec.phone_loop(samples), [], ac_open))
     return out
