@@ -30,6 +30,16 @@ VENV_BPY45 = ROOT / ".venv-bpy45"
 TORCH = "torch==2.13.0"          # the CPU build; a plain "torch" would pull several GB of CUDA packages
 BPY45 = "bpy==4.5.*"
 SUPPORTED = ((3, 11), (3, 12), (3, 13))
+# Two dependencies come only as source (pysptk: pitch for both engines; webrtcvad, for resemblyzer), so
+# they are compiled at install time; every other one has wheels for Linux x86-64, macOS arm64 and
+# Windows x64 on Python 3.11-3.13 (tools/check_wheels.py, results in tools/wheels.json).
+COMPILER_HINT = {
+    "linux": "pysptk and webrtcvad are compiled from source: a C compiler is needed (e.g. gcc).",
+    "darwin": "pysptk and webrtcvad are compiled from source: install Apple's command line tools "
+              "(xcode-select --install) and run install.py again.",
+    "win32": "pysptk and webrtcvad are compiled from source: install the Microsoft C++ Build Tools "
+             "(the 'Desktop development with C++' workload) and run install.py again.",
+}
 # Blender as a module for each Python (the same as pyproject.toml's `blender` extra); none for 3.12.
 BPY_FOR = {(3, 11): "bpy 5.0", (3, 13): "bpy 5.2"}
 STUBS = ROOT / ".stubs"
@@ -121,7 +131,11 @@ def setup_main(py: Path, dev: bool, with_bpy: bool) -> Path:
         return py
     pip(py, TORCH)  # first, so nothing later pulls a CUDA build
     spec = "." + (f"[{','.join(extras)}]" if extras else "")
-    pip(py, "-e", spec, cwd=ROOT)
+    try:
+        pip(py, "-e", spec, cwd=ROOT)
+    except subprocess.CalledProcessError:
+        sys.exit("[install] installing the server's packages failed (see above). " + COMPILER_HINT.get(
+            sys.platform, COMPILER_HINT["linux"]))
     # face-alignment's declared deps would pull numpy 2 and opencv-python, which bpy (numpy<2) can't take;
     # what it really imports (torch, cv2, skimage, numba, tqdm) is already in the dependencies.
     pip(py, "--no-deps", FACE_ALIGNMENT)

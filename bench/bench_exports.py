@@ -98,7 +98,8 @@ def engine_rows(n_clips: int, fps: float) -> list[dict]:
     rows = []
     for k in range(n_clips):
         voice, rate = voices[k % len(voices)]
-        text = sentences[k % len(sentences)]
+        si = (k + k // len(voices)) % len(sentences)           # 12 clips: every voice with two sentences
+        text = sentences[si]
         x, phones, _ = eval_lipsync.synth(text, voice, rate)
         x = np.r_[np.zeros(int(0.4 * SR), np.float32), x, np.zeros(int(0.5 * SR), np.float32)]
         truth = [(p, s + 0.4, e + 0.4) for p, s, e in phones]
@@ -106,7 +107,7 @@ def engine_rows(n_clips: int, fps: float) -> list[dict]:
         params = JobParams(fps=fps, rest_landmarks=rest[:, :2].tolist())
         track = pipeline.make_track(clip, None, params, settings, width=512, height=512)
         lm = lipsync_metrics.measure(track.frames, fps, truth, clip.duration_s)
-        row = {"voice": voice, "sentence": k % len(sentences), "engine_phones": len(track.phones),
+        row = {"voice": voice, "sentence": si, "engine_phones": len(track.phones),
                "landmarks_bilabial_closure": lm["bilabial_closure"], "landmarks_silence_rest": lm["silence_rest"]}
         row["engine"] = score(track, truth, clip.duration_s)
         timed = [{"start": s, "end": e, "phone": arpabet(p), "conf": 1.0} for p, s, e in truth]

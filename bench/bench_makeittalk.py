@@ -2,7 +2,10 @@
 and the ratio to the original implementation's timings (shared parity folder, timing_original_cpu.json).
 
     python bench/bench_makeittalk.py [--checkpoints DIR] [--threads 2] [--runs 3] [--i2i-frames 8]
-                                     [--device cpu|cuda]
+                                     [--device cpu|cuda] [--precision exact|fast] [--deviation]
+
+--precision fast times the opt-in fast precision (engines/makeittalk/fast.py); --deviation measures
+its distance from exact on the parity clips A, B and C. Figures go to bench/results/makeittalk_PRECISION.json.
 
 Without --checkpoints, the parity fixtures' make_weights.py writes same-shaped pseudo-random weights to a
 temporary folder (speed does not depend on the values). The 20 s clip is built like the original's timing
@@ -51,6 +54,8 @@ def main() -> None:
     ap.add_argument("--i2i-frames", type=int, default=8)
     ap.add_argument("--i2i-batch", type=int, default=8)
     ap.add_argument("--device", default=None)
+    ap.add_argument("--precision", choices=("exact", "fast"), default="exact")
+    ap.add_argument("--deviation", action="store_true", help="fast vs exact on the parity clips")
     args = ap.parse_args()
 
     import torch
@@ -74,6 +79,11 @@ def main() -> None:
     rest = np.load(par / "inputs/portrait_obama_landmarks_68x3.npy")
     t = time.perf_counter()
     models = A.Models.load(ckpt, device)
+    exact_models = models
+    if args.precision == "fast":
+        from makeittalk_server.engines.makeittalk.fast import fast_models
+
+        models = fast_models(models)
     t_load = time.perf_counter() - t
     t = time.perf_counter()
     A.animate(models, pcm[:32000], rest)        # warm-up: librosa/numba, resemblyzer, kernels
@@ -122,27 +132,65 @@ def main() -> None:
               f"{orig_with_vis / v:.1f}x (vs {orig_with_vis:.2f} s), {orig_compute / v:.1f}x (vs warm compute "
               f"{orig_compute:.2f} s)")
 
+    i2i_figs = {}
     if args.i2i_frames > 0:
         import cv2
 
         gen = i2i.load_generator(ckpt / "ckpt_116_i2i_comb.pth", device)
         photo = cv2.imread(str(par / "inputs/portrait_obama.jpg"))
         frames = res.track[: args.i2i_frames]
-        list(i2i.generate_frames(gen, frames[: min(2, len(frames))], photo, batch=args.i2i_batch))   # warm-up
+        list(i2i.generate_frames(gen, frames[: min(4, len(frames))], photo, batch=args.i2i_batch, precision=args.precision))   # warm-up
         o_frame = o("i2i per frame: forward + sketch")
         for batch in sorted({1, args.i2i_batch}):
             if device == "cuda":
                 torch.cuda.synchronize()
             t = time.perf_counter()
-            n = sum(1 for _ in i2i.generate_frames(gen, frames, photo, batch=batch))
+            n = sum(1 for _ in i2i.generate_frames(gen, frames, photo, batch=batch, precision=args.precision))
             if device == "cuda":
                 torch.cuda.synchronize()
             dt = time.perf_counter() - t
+            i2i_figs[f"batch{batch}_frames_per_s"] = n / dt
+            i2i_figs["original_frames_per_s"] = 1 / o_frame
             print(f"i2i: {n} frames in {dt:.2f} s = {n / dt:.2f} frames/s ({dt / n:.3f} s/frame, batch "
                   f"{batch}); original {1 / o_frame:.2f} frames/s ({o_frame:.3f} s/frame) -> "
                   f"{o_frame / (dt / n):.2f}x")
+    figures = {"precision": args.precision, "device": device, "threads": torch.get_num_threads(),
+               "clip_s": seconds, "a2l_median_s": total, "a2l_best_s": best, "realtime_x": seconds / total,
+               "original_a2l_s": orig_a2l, "speedup_vs_original_median": orig_a2l / total,
+               "speedup_vs_original_best": orig_a2l / best, "stages_median_s": stage_med, "i2i": i2i_figs}
+    if args.deviation:
+        figures["deviation_px"] = deviation(exact_models, par)
+    print("wrote", bench_result(f"makeittalk_{args.precision}", figures))
     if tmp:
         tmp.cleanup()
+
+
+def deviation(exact_models, par: Path) -> dict:
+    """Fast vs exact landmark tracks (x, y pixels at the 256-px parity portrait) on clips A, B and C."""
+    import soundfile as sf
+
+    from makeittalk_server.engines.makeittalk import audio2landmark as A
+    from makeittalk_server.engines.makeittalk.fast import fast_models
+
+    fast = fast_models(exact_models)
+    rest = np.load(par / "inputs/portrait_obama_landmarks_68x3.npy")
+    out = {}
+    for name, wav in (("A", "clipA_M6_04_16k.wav"), ("B", "clipB_espeak_16k.wav"), ("C", "clipC_long_16k.wav")):
+        pcm, _ = sf.read(par / "inputs" / wav, dtype="int16")
+        a = A.animate(exact_models, pcm[:, None], rest).track[..., :2]
+        b = A.animate(fast, pcm[:, None], rest).track[..., :2]
+        d = np.abs(a - b)
+        out[name] = {"mean": float(d.mean()), "p99": float(np.percentile(d, 99)), "max": float(d.max())}
+        print(f"fast vs exact, clip {name}: mean {d.mean():.3f} px, p99 {np.percentile(d, 99):.3f} px, "
+              f"max {d.max():.3f} px")
+    return out
+
+
+def bench_result(name, figures):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from benchlib import write_result
+
+    return write_result(name, figures)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 def _parse_pyi(path: Path) -> ast.Module:
@@ -70,6 +70,7 @@ def _class_entry(node: ast.ClassDef, enums: dict) -> dict:
     members: dict[str, str | None] = {}
     literals: dict[str, list[str]] = {}
     params: dict[str, list[str] | None] = {}
+    readonly: set[str] = set()
     for item in node.body:
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
             members[item.target.id] = _type_of(item.annotation)
@@ -83,6 +84,8 @@ def _class_entry(node: ast.ClassDef, enums: dict) -> dict:
             members[item.name] = ("" if is_prop else "call:") + (_type_of(item.returns) or "?")
             if not is_prop:
                 params[item.name] = _params(item)
+            elif not any(isinstance(d, ast.Attribute) and d.attr == "setter" for d in item.decorator_list):
+                readonly.add(item.name)
     bases, element = [], None
     for b in node.bases:
         t = _type_of(b)
@@ -90,7 +93,8 @@ def _class_entry(node: ast.ClassDef, enums: dict) -> dict:
             element, t = t[5:], "bpy_prop_collection"
         if t:
             bases.append(t)
-    return {"bases": bases, "members": members, "element": element, "literals": literals, "params": params}
+    return {"bases": bases, "members": members, "element": element, "literals": literals, "params": params,
+            "readonly": sorted(readonly)}
 
 
 def _operators(path: Path) -> dict[str, list[str] | None]:
@@ -176,6 +180,25 @@ class Types:
             yield c, self.classes[c]
             todo += self.classes[c]["bases"]
 
+    def in_subclass(self, cls: str, name: str) -> str | None:
+        """A subclass of cls that has the member: collections give the base class (Modifier, ActionStrip)
+        of items that are really a subclass (HookModifier, ActionKeyframeStrip)."""
+        if not hasattr(self, "_subclasses"):
+            self._subclasses: dict[str, list[str]] = {}
+            for c, entry in self.classes.items():
+                for b in entry["bases"]:
+                    self._subclasses.setdefault(b, []).append(c)
+        todo, seen = list(self._subclasses.get(cls, ())), set()
+        while todo:
+            c = todo.pop(0)
+            if c in seen:
+                continue
+            seen.add(c)
+            if name in self.classes[c]["members"]:
+                return c
+            todo += self._subclasses.get(c, ())
+        return None
+
     def _first(self, cls: str, table: str, name: str):
         return next((e[table][name] for _, e in self.lineage(cls) if name in e.get(table, {})), None)
 
@@ -187,6 +210,13 @@ class Types:
             if name in self.registered.get(c, ()):
                 return True, None
         return False, None
+
+    def readonly(self, cls: str, name: str) -> bool:
+        """Whether the nearest class that has the member gives it as a read-only property."""
+        for _c, entry in self.lineage(cls):
+            if name in entry["members"]:
+                return name in entry.get("readonly", ())
+        return False
 
     def params(self, cls: str, name: str) -> list[str] | None:
         return self._first(cls, "params", name)

@@ -9,7 +9,9 @@ What is checked, by walking the add-on's source (no bpy needed, no type checker)
   `bpy.context.X`, `bpy.data.X`, `bpy.path.X`, `mathutils.geometry.X`, and `from bpy.props import X`;
 * attribute chains on values of known type: what those roots give (`bpy.data.objects.new(...)` is an
   Object), local names assigned from them, items of typed collections, and parameters by the add-on's
-  naming habit (`scene` is a Scene, `obj` an Object, ...; see PARAM_TYPES).
+  naming habit (`scene` is a Scene, `obj` an Object, ...; see PARAM_TYPES);
+* on those typed values: enum items assigned as string constants, keyword arguments of operators and
+  methods, and assignments to read-only properties.
 An access must exist in every version checked, except in blender/compat.py, where one inside an `if`
 or `try` (a version-guarded branch) must exist in at least one. Names the add-on registers itself
 (`bpy.types.Scene.makeittalk = ...`, operators with its `bl_idname`) count as present.
@@ -34,7 +36,7 @@ VERSIONS = ("4.2", "4.5", "5.0", "5.1", "5.2")
 ROOTS = {"bpy.context": "Context", "bpy.data": "BlendData"}
 # the add-on's parameter names -> the bpy type they always hold
 PARAM_TYPES = {"scene": "Scene", "context": "Context", "obj": "Object", "ob": "Object", "material": "Material",
-               "image": "Image", "fc": "FCurve", "layout": "UILayout", "mesh": "Mesh",
+               "image": "Image", "fc": "FCurve", "mesh": "Mesh",
                "camera": "Camera", "action": "Action"}
 
 
@@ -68,6 +70,12 @@ def registered_names(files: list[Path]) -> tuple[dict[str, set[str]], set[str]]:
 
 BPY_MODULES = ("types", "ops", "props", "app", "utils", "context", "data", "path", "msgbus")
 SUBMODULES = {"bpy.app": ("handlers", "timers", "translations", "icons")}
+
+
+def _returns_early(stmt) -> bool:
+    """`if ...: ... return` (or raise) with no else: the rest of the function is a version branch."""
+    return isinstance(stmt, ast.If) and not stmt.orelse and bool(stmt.body) and \
+        isinstance(stmt.body[-1], (ast.Return, ast.Raise))
 
 
 class Walker(ast.NodeVisitor):
@@ -130,14 +138,19 @@ class Walker(ast.NodeVisitor):
         self.env["self"] = saved
 
     def visit_FunctionDef(self, node):
-        saved = dict(self.env)
+        saved, guard = dict(self.env), self.guard
         for a in node.args.args + node.args.kwonlyargs:
             if a.arg in PARAM_TYPES:
                 self.env[a.arg] = ("cls", PARAM_TYPES[a.arg])
             elif a.arg != "self":
                 self.env.pop(a.arg, None)
-        self.generic_visit(node)
-        self.env = saved
+        for d in node.decorator_list + node.args.defaults:
+            self.type_of(d)
+        for stmt in node.body:
+            self.visit(stmt)
+            if _returns_early(stmt):
+                self.guard += 1     # what follows `if <version test>: return` runs on some versions only
+        self.env, self.guard = saved, guard
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -148,9 +161,23 @@ class Walker(ast.NodeVisitor):
                 self._bind(target.id, t)
             else:
                 self.type_of(target)
+                self._check_writable(target)
             if isinstance(target, ast.Attribute) and isinstance(node.value, ast.Constant) and \
                     isinstance(node.value.value, str):
                 self._check_enum(target, node.value.value)
+
+    def _check_writable(self, target) -> None:
+        if not isinstance(target, ast.Attribute):
+            return
+        owner = self.type_of(target.value)
+        if owner and owner[0] == "cls" and owner[1] in self.types.classes and \
+                self.types.readonly(owner[1], target.attr):
+            self.miss(target, f"{owner[1]}.{target.attr} is read-only")
+
+    def visit_AugAssign(self, node):
+        self.type_of(node.value)
+        self.type_of(node.target)
+        self._check_writable(node.target)
 
     def _check_enum(self, target: ast.Attribute, value: str) -> None:
         owner = self.type_of(target.value)
@@ -275,8 +302,11 @@ class Walker(ast.NodeVisitor):
         found, mt = self.types.member(cls, name)
         Walker.checked += 1
         if not found:
-            self.miss(node, f"{cls}.{name} does not exist")
-            return None
+            sub = self.types.in_subclass(cls, name)
+            if sub is None:
+                self.miss(node, f"{cls}.{name} does not exist")
+                return None
+            found, mt = self.types.member(sub, name)
         if mt and mt.startswith("call:"):
             return ("meth", mt[5:])
         return ("cls", mt) if mt and mt != "?" else None

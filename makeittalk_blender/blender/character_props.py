@@ -11,7 +11,8 @@ from ..core.exports import FORMATS
 KINDS = [("AUTO", "Auto", "Pick the set that most of the character's names match"),
          ("ARKIT", "ARKit 52", "ARKit / Faceit blendshape names (jawOpen, eyeBlinkLeft, ...)"),
          ("VISEMES", "Visemes", "Oculus / Meta visemes (sil, PP, FF, TH, DD, kk, CH, SS, nn, RR, aa, E, ih, oh, ou)"),
-         ("CUES", "Mouth cues", "Rhubarb mouth shapes A-H and X (or Preston Blair names: MBP, etc, AI, O, U, FV, L, rest)")]
+         ("CUES", "Mouth cues", "Rhubarb mouth shapes A-H and X (or Preston Blair names: MBP, etc, AI, O, U, FV, L, rest)"),
+         ("PHONES", "Phonemes", "One shape per ARPAbet phone (AA, AE, AH, ..., M, P, ..., ZH, SIL)")]
 DRIVES = [("SHAPE_KEYS", "Shape keys", "Drive the mesh's shape keys"),
           ("ACTIONS", "Actions / poses", "Play one action or pose asset per mouth shape (NLA strips)")]
 SOURCES = [("SCENE", "Scene take", "The portrait's current take, with your edits"),

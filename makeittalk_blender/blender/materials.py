@@ -33,16 +33,16 @@ def portrait_material(image):
     return _unlit_image_material(f"MIT Portrait {image.name}", image)
 
 
-def mouth_image(px: np.ndarray | None = None):
-    """The packed "MIT Mouth" image with these pixels (RGBA 0..1, rows bottom-up; default colours
+def mouth_image(px: np.ndarray | None = None, name: str = "MIT Mouth"):
+    """The packed image `name` with these pixels (RGBA 0..1, rows bottom-up; the default mouth picture
     when None), replaced on every build."""
     px = mouth_interior.texture() if px is None else px
-    img = bpy.data.images.get("MIT Mouth")
+    img = bpy.data.images.get(name)
     if img is not None and tuple(img.size) != (px.shape[1], px.shape[0]):
         bpy.data.images.remove(img)
         img = None
     if img is None:
-        img = bpy.data.images.new("MIT Mouth", px.shape[1], px.shape[0], alpha=False)
+        img = bpy.data.images.new(name, px.shape[1], px.shape[0], alpha=False)
     img.pixels.foreach_set(px.astype(np.float32).ravel())
     img.pack()
     return img
@@ -54,3 +54,8 @@ def mouth_material(image=None):
     mat = _unlit_image_material("MIT Mouth", image if image is not None else mouth_image())
     mat.diffuse_color = MOUTH_COLOUR
     return mat
+
+
+def teeth_material(image):
+    """The teeth strips behind the lips (seen through the mouth opening only)."""
+    return _unlit_image_material("MIT Teeth", image)

@@ -9,7 +9,7 @@ import numpy as np
 from ..core import mesh_layout as ml
 from ..core import mouth_interior
 from ..core import track_math as tm
-from .materials import mouth_image, mouth_material, portrait_material
+from .materials import mouth_image, mouth_material, portrait_material, teeth_material
 
 
 def portrait_pixels(image) -> np.ndarray:
@@ -23,13 +23,13 @@ def portrait_pixels(image) -> np.ndarray:
     return np.round(np.clip(px[:, :, :3], 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def mouth_pixels(image, rest: np.ndarray, width: int, height: int, teeth: bool = True) -> np.ndarray:
-    """The mouth picture (RGBA 0..1, rows bottom-up) in the portrait's own colours."""
+def mouth_pixels(image, rest: np.ndarray, width: int, height: int, teeth: bool = False):
+    """(mouth picture, teeth picture): RGBA 0..1, rows bottom-up, in the portrait's own colours."""
     pix = portrait_pixels(image)
     iw, ih = pix.shape[1], pix.shape[0]
     lm = np.asarray(rest, dtype=np.float64)[:68, :2] * [iw / width, ih / height] - 0.5
     lip, skin = mouth_interior.sample_colours(pix, lm)
-    return mouth_interior.texture(lip, skin, teeth=teeth)
+    return mouth_interior.texture(lip, skin, teeth=teeth), mouth_interior.teeth_texture(lip, skin)
 
 
 def build_mesh(name: str, rest: np.ndarray, width: int, height: int, image):
@@ -48,14 +48,22 @@ def build_mesh(name: str, rest: np.ndarray, width: int, height: int, image):
     me.loops.foreach_get("vertex_index", loop_v)
     uvs = pm.uv(pts[loop_v])
     mouth = kinds == ml.MOUTH
+    teeth = np.isin(kinds, ml.TEETH)
     if not lay.mouth_open:              # the mouth picture, by landmark; an open portrait keeps its own
         corners = np.repeat(mouth, 3)
         uvs[corners] = [ml.MOUTH_UV[int(v)] for v in loop_v[corners]]
+    corners = np.repeat(teeth, 3)
+    first = lay.slice_of("teeth").start
+    uvs[corners] = lay.teeth_uv[loop_v[corners] - first]
     me.uv_layers.new(name="Portrait").data.foreach_set("uv", uvs.astype(np.float32).ravel())
     me.materials.append(portrait_material(image))
-    mouth_img = image if lay.mouth_open else mouth_image(mouth_pixels(image, rest, width, height))
-    me.materials.append(mouth_material(mouth_img))
-    me.polygons.foreach_set("material_index", mouth.astype(np.int32))
+    if lay.mouth_open:
+        me.materials.append(mouth_material(image))
+    else:
+        cavity, teeth_px = mouth_pixels(image, rest, width, height)
+        me.materials.append(mouth_material(mouth_image(cavity)))
+        me.materials.append(teeth_material(mouth_image(teeth_px, "MIT Teeth")))
+    me.polygons.foreach_set("material_index", (mouth + 2 * teeth).astype(np.int32))
     me.update(calc_edges=True)
     me.validate(clean_customdata=False)
     return me, lay, lay.n_vertices

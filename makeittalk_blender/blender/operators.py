@@ -232,7 +232,7 @@ def _build(scene, track, image: str, audio: str | None, start: int = 1, source: 
     return ob
 
 
-def _strip_items(scene, settings):
+def _strip_items(scene):
     strips = sound_source.sound_strips(scene, selected_only=True)
     if not strips:
         raise ValueError("there is no sound strip in the Video Sequencer to animate")
@@ -246,7 +246,7 @@ def _job_operator(op, context, render: dict | None):
         return _fail(op, "choose a portrait image first")
     from_strips = settings.audio_source == "STRIPS" and render is None
     try:
-        items = _strip_items(context.scene, settings) if from_strips else None
+        items = _strip_items(context.scene) if from_strips else None
     except ValueError as e:
         return _fail(op, str(e))
     if not from_strips and not os.path.isfile(audio):
@@ -254,6 +254,8 @@ def _job_operator(op, context, render: dict | None):
     leave_edit_mode(scene_builder.find_role(context.scene, "landmarks"))     # keeps the corrections
     rest = scene_builder.read_landmarks(context.scene, image)
     params = job_params(settings, context.scene, rest, render, preferences.get(context).checkpoints_dir)
+    if from_strips:          # the strips are laid out in this scene's frames: a take must not change its fps
+        params["fps"] = compat.scene_fps(context.scene)
     get_scene = _scene_ref(context)
 
     def done(result):

@@ -1,24 +1,42 @@
-"""Start the local server with the installed virtual environment's Python (`makeittalk serve`)."""
+"""Start the local server with the installed virtual environment's Python (`makeittalk serve`).
+
+Every launch has a token: the one set in the preferences, else a fresh random one. It goes to the server
+in its environment (MAKEITTALK_TOKEN), never on the command line, where any user could read it in the
+process list; clients of this process for that address pick it up (core/client.py LAUNCH_TOKENS), so a
+web page or another local user cannot drive the server the add-on started.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import urllib.parse
 
-_proc: dict = {"p": None}
+from ..core import client as _client
+
+_proc: dict = {"p": None, "token": ""}
 
 
-def server_command(python: str, url: str, token: str = "", checkpoints: str = "") -> list:
+def server_command(python: str, url: str, checkpoints: str = "") -> list:
     u = urllib.parse.urlparse(url if "://" in url else "http://" + url)
     cmd = [python, "-m", "makeittalk_server.cli", "serve", "--host", u.hostname or "127.0.0.1",
            "--port", str(u.port or 8765)]
-    if token:
-        cmd += ["--token", token]
     if checkpoints:
         cmd += ["--checkpoints", checkpoints]
     return cmd
+
+
+def server_env(token: str) -> dict:
+    env = dict(os.environ)
+    env["MAKEITTALK_TOKEN"] = token
+    return env
+
+
+def launch_token() -> str:
+    """The token of the server this add-on started ('' when none runs)."""
+    return _proc["token"] if running() else ""
 
 
 def _die_with_parent() -> None:
@@ -47,9 +65,12 @@ def start(python: str, url: str, token: str = "", checkpoints: str = "", log_pat
         {"start_new_session": True}
     if sys.platform.startswith("linux"):
         flags["preexec_fn"] = _die_with_parent
+    token = token or secrets.token_urlsafe(32)
     try:
-        _proc["p"] = subprocess.Popen(server_command(python, url, token, checkpoints), stdout=log,
+        _proc["p"] = subprocess.Popen(server_command(python, url, checkpoints), stdout=log, env=server_env(token),
                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **flags)
+        _proc["token"], _proc["url"] = token, url
+        _client.register_launch_token(url, token)
     finally:
         if log_path:
             log.close()          # the server has its own copy of the handle
@@ -79,3 +100,5 @@ def stop(timeout: float = 10.0) -> None:
             p.kill()
             p.wait(5)
     _proc["p"] = None
+    _client.LAUNCH_TOKENS.pop(_client.normalise_url(_proc.get("url") or ""), None)
+    _proc["token"] = ""

@@ -70,8 +70,8 @@ def _head_action(take: str, plan, track: TrackData, frame0: float):
     return act, sink.slot
 
 
-def _record(ob, take: str, source: str, start: int, track: TrackData, plan) -> dict:
-    rec = {"name": take, "source": source, "start": int(start), "frames": track.n_frames,
+def _record(ob, take: str, source: str, start: int, track: TrackData, plan, locked: int) -> dict:
+    rec = {"name": take, "source": source, "start": int(start), "frames": track.n_frames, "locked": locked,
            "engine": track.engine, "keys": plan.stats, "confidence": confidence.summary(track)}
     takes = [t for t in json.loads(ob.get("takes", "[]"))]
     takes.append(rec)
@@ -131,8 +131,7 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
         leave_edit_mode(lm)
         lm.hide_set(True)
         lm.hide_render = True
-    rec = _record(ob, take, source, start_frame, track, plan)
-    rec["locked"] = locked
+    rec = _record(ob, take, source, start_frame, track, plan, locked)
     _mark_low_confidence(scene, rec, track.fps)
     ob["take"] = take
     ob["track_engine"] = track.engine

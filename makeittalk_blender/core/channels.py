@@ -10,8 +10,8 @@ subject's left is image right (points 42-47, 22-26, corner 54).
 |---|---|---|---|
 | jaw_open | rest | inner-lip gap 0.28 D wider than at rest | 0.7 gap + 0.3 chin (8) drop of 0.3 D |
 | mouth_corner_L/R | rest | corner 54 / 48 0.1 D outwards (-1: inwards) | horizontal corner motion |
-| lip_upper_raise | rest | upper lip (50-52) 0.08 D up | |
-| lip_lower_raise | rest | lower lip (56-58) 0.1 D up relative to the chin | F/V tuck |
+| upper_lip_raise | rest | upper lip (50-52) 0.08 D up | |
+| lower_lip_raise | rest | lower lip (56-58) 0.08 D up relative to the chin | F/V tuck |
 | pucker | rest | lips 25 % narrower | width at 49-53 and 59-55 |
 | funnel | rest | narrow and open (pucker x open) | |
 | smile_L/R | rest | corner 54 / 48 0.06 D up | |
@@ -19,21 +19,23 @@ subject's left is image right (points 42-47, 22-26, corner 54).
 | brow_L/R | rest | brows (22-26 / 17-21) 0.1 D up (-1: down) | |
 | head_yaw/pitch/roll | straight | degrees (not normalised) | from head_pose |
 
-Face channels are clipped to [0, 1] (corners and brows to [-1, 1]); names match the shape-key
-basis of the scene (blender/face_rig) where they overlap.
+Face channels are clipped to [0, 1] (corners and brows to [-1, 1]). Names and units match the scene's
+shape basis (core/face_rig.py) where they overlap: jaw_open, upper_lip_raise, lower_lip_raise, pucker,
+blink_L/R, brow_L/R; its lip_corner_L.width is mouth_corner_L here, and lip_corner_L.height (0.1 D up)
+is smile_L x 0.6.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-NAMES = ("jaw_open", "mouth_corner_L", "mouth_corner_R", "lip_upper_raise", "lip_lower_raise", "pucker",
+NAMES = ("jaw_open", "mouth_corner_L", "mouth_corner_R", "upper_lip_raise", "lower_lip_raise", "pucker",
          "funnel", "smile_L", "smile_R", "blink_L", "blink_R", "brow_L", "brow_R",
          "head_yaw", "head_pitch", "head_roll")
 SIGNED = frozenset({"mouth_corner_L", "mouth_corner_R", "brow_L", "brow_R"})
 HEAD = {"head_yaw": "yaw_deg", "head_pitch": "pitch_deg", "head_roll": "roll_deg"}
 # The channels landmarks can drive one at a time (funnel is pucker x open; head channels are pose).
-LINEAR = ("jaw_open", "mouth_corner_L", "mouth_corner_R", "lip_upper_raise", "lip_lower_raise", "pucker",
+LINEAR = ("jaw_open", "mouth_corner_L", "mouth_corner_R", "upper_lip_raise", "lower_lip_raise", "pucker",
           "smile_L", "smile_R", "blink_L", "blink_R", "brow_L", "brow_R")
 _INNER_PAIRS = ((61, 67), (62, 66), (63, 65))
 _LIDS_L, _LIDS_R = ((43, 47), (44, 46)), ((37, 41), (38, 40))
@@ -94,8 +96,8 @@ def raw(rest: np.ndarray, e: np.ndarray) -> dict:
     mid0 = float(rest[[53, 55], 0].sum() - rest[[49, 59], 0].sum()) or 1.0
     out = {"_gap": gap, "jaw_open": 0.7 * gap + 0.3 * dy[:, 8] / (0.3 * d),
            "mouth_corner_L": dx[:, 54] / (0.1 * d), "mouth_corner_R": -dx[:, 48] / (0.1 * d),
-           "lip_upper_raise": -dy[:, 50:53].mean(axis=1) / (0.08 * d),
-           "lip_lower_raise": -(dy[:, 56:59].mean(axis=1) - dy[:, 8]) / (0.1 * d),
+           "upper_lip_raise": -dy[:, 50:53].mean(axis=1) / (0.08 * d),
+           "lower_lip_raise": -(dy[:, 56:59].mean(axis=1) - dy[:, 8]) / (0.08 * d),
            "pucker": (1.0 - (e[:, [53, 55], 0].sum(axis=1) - e[:, [49, 59], 0].sum(axis=1)) / mid0) / 0.25,
            "smile_L": -dy[:, 54] / (0.06 * d), "smile_R": -dy[:, 48] / (0.06 * d),
            "brow_L": -dy[:, 22:27].mean(axis=1) / (0.1 * d), "brow_R": -dy[:, 17:22].mean(axis=1) / (0.1 * d)}
@@ -118,8 +120,8 @@ def basis(rest) -> dict:
     b["jaw_open"][[48, 54, 60, 64], 1] = 0.12 * d
     for name, side, pts in (("mouth_corner_L", 1, (54, 64)), ("mouth_corner_R", -1, (48, 60))):
         b[name][list(pts), 0] = side * 0.1 * d
-    b["lip_upper_raise"][[49, 50, 51, 52, 53, 61, 62, 63], 1] = -0.08 * d
-    b["lip_lower_raise"][[55, 56, 57, 58, 59, 65, 66, 67], 1] = -0.1 * d
+    b["upper_lip_raise"][[49, 50, 51, 52, 53, 61, 62, 63], 1] = -0.08 * d
+    b["lower_lip_raise"][[55, 56, 57, 58, 59, 65, 66, 67], 1] = -0.08 * d
     centre = lm[[48, 54]].mean(axis=0)
     for i in range(48, 68):                            # pucker: the lips gather towards the centre
         b["pucker"][i, 0] = (centre[0] - lm[i, 0]) * 0.25

@@ -25,10 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import delaunay as dl
+from . import teeth_layout
 
 N_LM = 68
 N_BORDER = 16                # image-border points: the last of the static vertices
 SKIN, MOUTH, EYE, EYEBALL = 0, 1, 2, 3
+TEETH_UPPER, TEETH_LOWER = teeth_layout.UPPER, teeth_layout.LOWER
+TEETH = (TEETH_UPPER, TEETH_LOWER)
+N_EYEBALL = 14
+RECESS = 0.06               # the inner lips sit this much of the face width behind the outer ones
 INNER_LIP = tuple(range(60, 68))
 OUTER_LIP = tuple(range(48, 60))
 EYES = (tuple(range(36, 42)), tuple(range(42, 48)))
@@ -51,11 +56,12 @@ class Layout:
     head: np.ndarray          # n: 1 = moves with the head pose, 0 = static
     follow: np.ndarray        # n x 68: expression offset of vertex v = follow[v] @ landmark offsets
     tris: np.ndarray          # m x 3 vertex indices (clockwise in image coordinates)
-    kind: np.ndarray          # m: SKIN, MOUTH, EYE or EYEBALL
+    kind: np.ndarray          # m: SKIN, MOUTH, EYE, EYEBALL, TEETH_UPPER or TEETH_LOWER
     n_dense: int
     n_face_ring: int
     n_static: int
-    mouth_open: bool          # the portrait's own mouth is open (keep its interior)
+    mouth_open: bool          # the portrait's own mouth is open (keep its interior; no teeth strips)
+    teeth_uv: np.ndarray      # uv (teeth picture, v up) of each teeth vertex (the last ones)
 
     @property
     def n_vertices(self) -> int:
@@ -84,11 +90,14 @@ class Layout:
             if name == part:
                 return slice(a, a + n)
             a += n
-        return slice(a, self.n_vertices)          # "eyeball"
+        if part == "eyeball":
+            return slice(a, a + N_EYEBALL)
+        return slice(a + N_EYEBALL, self.n_vertices)          # "teeth"
 
     def sheet(self) -> np.ndarray:
-        """Triangles of the portrait sheet (everything but the eyeball patches): what the warp draws."""
-        return self.tris[self.kind != EYEBALL]
+        """Triangles of the portrait sheet (no eyeball patches, no teeth): what the warp scan-converts
+        in one pass (it samples the rigid eye directly and draws the teeth clipped to the mouth)."""
+        return self.tris[(self.kind != EYEBALL) & ~np.isin(self.kind, TEETH)]
 
     def blender_faces(self) -> np.ndarray:
         """Triangles of the Blender mesh: the sheet with the eye openings left as holes, plus the
@@ -231,22 +240,42 @@ def build(rest: np.ndarray, width: int, height: int) -> Layout:
     tris = dl.recover_edges(topo, dl.delaunay(topo), contours)
     kind = _kinds(topo, tris)
     eye_pts, eye_tris = _eyeballs(lm, len(sheet))
-    pts = np.concatenate([sheet, eye_pts])
+    mw = float(np.linalg.norm(lm[54] - lm[48])) or 1.0
+    mouth_open = mouth_gap(lm) >= CLOSED_RATIO * mw
+    t_pts, t_fol, t_uv, t_tris, t_kind = teeth_layout.build(lm, len(sheet) + len(eye_pts))
+    if mouth_open:                   # the portrait's own teeth show: no strips
+        t_pts, t_fol, t_uv, t_tris, t_kind = (a[:0] for a in (t_pts, t_fol, t_uv, t_tris, t_kind))
+    pts = np.concatenate([sheet, eye_pts, t_pts.reshape(-1, 2)])
     n = len(pts)
     fol = np.zeros((n, N_LM))
     fol[:N_LM] = np.eye(N_LM)
     fol[N_LM:N_LM + len(dense)] = follow
+    fol[n - len(t_pts):] = t_fol.reshape(-1, N_LM)
     head = np.ones(n)
     head[len(sheet) - len(fixed):len(sheet)] = 0.0
-    z = _depth(pts, lm)
-    z -= z[:N_LM].mean()
-    z[len(sheet):] -= 0.03 * float(lm[:, 0].max() - lm[:, 0].min())     # the eyeballs sit behind the lids
-    all_tris = np.concatenate([tris, eye_tris])
-    all_kind = np.concatenate([kind, np.full(len(eye_tris), EYEBALL)])
-    mw = float(np.linalg.norm(lm[54] - lm[48])) or 1.0
-    return Layout(points=pts, z=z, head=head, follow=fol, tris=dl.orient(pts, all_tris), kind=all_kind,
-                  n_dense=len(dense), n_face_ring=len(face), n_static=len(fixed),
-                  mouth_open=mouth_gap(lm) >= CLOSED_RATIO * mw)
+    z = _layer_depths(_depth(pts, lm), lm, len(sheet), len(t_pts))
+    all_tris = np.concatenate([tris, eye_tris, t_tris.reshape(-1, 3)])
+    all_kind = np.concatenate([kind, np.full(len(eye_tris), EYEBALL), t_kind])
+    winding = pts.copy()             # wound as laid out (mouth open), so an opening mouth never flips
+    winding[:len(topo)] = topo
+    return Layout(points=pts, z=z, head=head, follow=fol, tris=dl.orient(winding, all_tris), kind=all_kind,
+                  n_dense=len(dense), n_face_ring=len(face), n_static=len(fixed), mouth_open=mouth_open,
+                  teeth_uv=t_uv.reshape(-1, 2))
+
+
+def _layer_depths(z: np.ndarray, lm: np.ndarray, n_sheet: int, n_teeth: int) -> np.ndarray:
+    """Depths with the inner lips recessed (flat) and the teeth a hair in front of them (upper before
+    lower), the eyeballs behind the lids; mean 0 over the landmarks."""
+    fw = float(lm[:, 0].max() - lm[:, 0].min()) or 1.0
+    z = z.copy()
+    back = z[list(OUTER_LIP)].mean() - RECESS * fw
+    z[list(INNER_LIP)] = back
+    z[n_sheet:n_sheet + N_EYEBALL] -= 0.03 * fw
+    if n_teeth:
+        t = slice(len(z) - n_teeth, len(z))
+        z[t] = back + 0.002 * RECESS * fw
+        z[len(z) - n_teeth:len(z) - n_teeth // 2] += 0.002 * RECESS * fw      # the upper strip in front
+    return z - z[:N_LM].mean()
 
 
 def _separate(p: np.ndarray, min_dist: float = 0.05) -> np.ndarray:

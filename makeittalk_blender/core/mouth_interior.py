@@ -69,12 +69,12 @@ def _grey(c: np.ndarray) -> float:
 
 
 def palette(lip: np.ndarray, skin: np.ndarray) -> dict:
-    """Colours of the interior parts. Scaling a colour keeps its saturation; teeth keep half the skin's
-    chroma around a light grey, so nothing is more saturated than the portrait's own lips and skin."""
+    """Colours of the interior parts. Scaling a colour keeps its saturation; teeth keep 0.6 of the skin's
+    chroma around a light grey (0.6 of it), so nothing is more saturated than the portrait's own lips and skin."""
     lip, skin = np.clip(lip, 0, 1), np.clip(skin, 0, 1)
     g = _grey(skin)
     teeth_level = float(np.clip(0.55 + 0.5 * g, 0.6, 0.93))
-    teeth = np.clip(teeth_level + 0.35 * (skin - g), 0.0, 1.0)
+    teeth = np.clip(teeth_level + 0.6 * (skin - g), 0.0, 1.0)
     return {"cavity": lip * 0.2, "deep": lip * 0.08, "gum": lip * 0.75, "tongue": lip * 0.62,
             "teeth": teeth, "teeth_gap": teeth * 0.7}
 
@@ -120,3 +120,26 @@ def _teeth(rgb, uu, vv, side, pal):
 def rgb8_top_down(img: np.ndarray) -> np.ndarray:
     """The texture as H x W x 3 uint8 with row 0 at the top (image order)."""
     return np.round(img[::-1, :, :3] * 255.0).astype(np.uint8)
+
+
+def teeth_texture(lip: np.ndarray | None = None, skin: np.ndarray | None = None, width: int = SIZE,
+                  height: int = SIZE // 2) -> np.ndarray:
+    """The two teeth strips (RGBA 0..1, rows bottom-up, 8-bit levels): upper teeth in the top half
+    (gum at the top edge), lower teeth in the bottom half (gum at the bottom edge); incisors in the
+    middle, turning darker towards the corners."""
+    pal = palette(DEFAULT_LIP if lip is None else lip, DEFAULT_SKIN if skin is None else skin)
+    u = (np.arange(width) + 0.5) / width
+    v = (np.arange(height) + 0.5) / height
+    uu, vv = np.meshgrid(u, v)
+    side = np.abs(uu - 0.5) * 2.0
+    turn = (0.12 + 0.88 * np.clip(1.0 - side, 0.0, 1.0) ** 0.8)[..., None]   # into the dark at the corners
+    gaps = np.abs(((uu - 0.5) * 8.0) % 1.0 - 0.5) < 0.04
+    rgb = np.where(gaps[..., None], pal["teeth_gap"], pal["teeth"]) * turn
+    upper = vv > 0.5
+    t = np.where(upper, (vv - 0.5) / 0.5, (0.5 - vv) / 0.5)      # 0 at the biting edge .. 1 at the gum
+    rgb = rgb * (0.88 + 0.12 * np.clip(t / 0.25, 0, 1))[..., None]   # the biting edge a little darker
+    rgb = np.where((t > 0.82)[..., None], pal["gum"] * turn, rgb)
+    rgb = np.where(upper[..., None], rgb, rgb * 0.85)                 # the lower teeth in more shadow
+    img = np.ones((height, width, 4))
+    img[..., :3] = np.round(np.clip(rgb, 0.0, 1.0) * 255.0) / 255.0
+    return img

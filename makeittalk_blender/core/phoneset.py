@@ -33,6 +33,8 @@ _TABLE = {
     "AO": ("oh", "E"), "OW": ("oh", "F"), "OY": ("oh", "E"),
     "UH": ("ou", "F"), "UW": ("ou", "F"), "W": ("ou", "F"),
 }
+# ARPAbet's 39 phones and silence, for characters with one shape per phone
+PHONES = tuple(_TABLE)
 _SILENT = {"", "SP", "SPN", "_", "SIL", "NSN", "PAU", "#"}
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .phoneset import normalise_phone, viseme_of
+
 FORMAT = "makeittalk-track"
 VERSION = 2
 READS = (1, 2)
@@ -41,6 +43,17 @@ class TrackError(ValueError):
 
 
 TrackFileError = TrackError       # the add-on's name for it
+
+
+class TrackReadError(TrackError, OSError):
+    """The file cannot be read at all: a TrackError for the add-on, an OSError (with strerror) for the
+    command line, which says 'could not open'."""
+
+    __str__ = BaseException.__str__          # the message, not OSError's "[Errno n] ..."
+
+    def __init__(self, message: str, err: OSError):
+        super().__init__(message)
+        self.errno, self.strerror = err.errno, err.strerror or str(err)
 
 
 @dataclass
@@ -188,7 +201,6 @@ def _timeline(items, what: str, label: str) -> list:
             raise TrackError(f"{what} has an entry that ends before it starts or starts before 0 s")
         e = {"start": start, "end": end, label: str(it[label]), "conf": min(1.0, max(0.0, conf))}
         if label == "phone":
-            from .phoneset import normalise_phone, viseme_of
             e["phone"] = normalise_phone(e["phone"])
             e["viseme"] = viseme_of(e["phone"])
         out.append(e)
@@ -290,10 +302,8 @@ def from_npz(data: bytes) -> Track:
         meta.update(rest=z["rest"], frames=z["frames"])
         if "channel_names" in z.files:
             meta["channels"] = {str(n): z["channels"][:, i] for i, n in enumerate(z["channel_names"])}
-    except (OSError, KeyError, ValueError) as e:
+    except (OSError, KeyError, ValueError, TypeError) as e:
         raise TrackError(f"the track is not a valid npz track file ({str(e)[:80]})") from None
-    if not isinstance(meta, dict):
-        raise TrackError("the track is not a valid npz track file")
     return validate(meta)
 
 
@@ -303,7 +313,7 @@ def load(path) -> Track:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise TrackError(f"cannot read the track file: {e.strerror or e}") from None
+        raise TrackReadError(f"cannot read the track file: {e.strerror or e}", e) from None
     return from_npz(data) if path.endswith(".npz") else loads(data)
 
 

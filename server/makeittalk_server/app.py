@@ -9,10 +9,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__
-from .api.handlers import error_response, install_error_handlers, install_token_check  # noqa: F401
+from . import __version__, security
+from .api.handlers import error_response, install_error_handlers  # noqa: F401
 from .api.routes import router
-from .api.uploads import MB, BodyLimit
 from .config import Settings
 from .serving import Serving
 
@@ -32,8 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.serving = serving
     install_error_handlers(app)
-    install_token_check(app, settings.token)
     app.include_router(router)
-    limit = int((settings.max_audio_mb + settings.max_image_mb) * MB) + MB
-    app.add_middleware(BodyLimit, limit=limit)
+    security.install(app, settings)   # hosts, browser origins, token, body limit, upload slots (security.py)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 from pathlib import Path
 
@@ -11,7 +10,12 @@ def add_parser(sub) -> None:
     p = sub.add_parser("serve", help="run the local inference server (default 127.0.0.1:8765)")
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; others need --token)")
     p.add_argument("--port", type=int, default=None, help="port (default 8765)")
-    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' (env MAKEITTALK_TOKEN)")
+    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN'; prefer the environment "
+                   "variable MAKEITTALK_TOKEN, which other users cannot see in the process list")
+    p.add_argument("--trusted-host", action="append", default=[], metavar="NAME",
+                   help="a host name besides 127.0.0.1/localhost that requests may be addressed to (repeatable)")
+    p.add_argument("--max-queue", type=int, default=None, help="jobs waiting or running at most (default 8)")
+    p.add_argument("--max-audio-minutes", type=float, default=None, help="longest audio accepted (default 20)")
     p.add_argument("--checkpoints", type=Path, default=None, help="folder of the official MakeItTalk checkpoints")
     p.add_argument("--face-alignment-dir", type=Path, default=None, help="folder of face-alignment weights")
     p.add_argument("--allow-dir", type=Path, action="append", default=[],
@@ -25,12 +29,9 @@ def add_parser(sub) -> None:
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    from .security import is_loopback_name
+
+    return is_loopback_name(host)
 
 
 def run(args) -> int:
@@ -42,8 +43,10 @@ def run(args) -> int:
     settings = Settings.from_env(
         host=args.host, port=args.port, token=args.token, checkpoints_dir=args.checkpoints,
         face_alignment_dir=args.face_alignment_dir, device=args.device, max_audio_mb=args.max_audio_mb,
-        max_image_mb=args.max_image_mb, job_ttl_s=args.job_ttl, warm=False if args.no_warm else None)
+        max_image_mb=args.max_image_mb, job_ttl_s=args.job_ttl, warm=False if args.no_warm else None,
+        max_queue=args.max_queue, max_audio_minutes=args.max_audio_minutes)
     settings.allowed_dirs = list(settings.allowed_dirs) + list(args.allow_dir)
+    settings.trusted_hosts = list(settings.trusted_hosts) + list(args.trusted_host)
     if not is_loopback(settings.host) and not settings.token:
         print(f"makeittalk serve: refusing to listen on {settings.host} without a token: anyone on the "
               "network could use this server. Pass --token (or set MAKEITTALK_TOKEN).", file=sys.stderr)

@@ -68,7 +68,11 @@ class Warmup:
                     fn()
                     self._set(name, "ready")
                 except Exception as e:    # reported by /v1/health, never fatal
-                    self.errors[name] = f"warm-up failed: {getattr(e, 'message', None) or e}"
+                    from .errors import UserError
+                    from .security import plain_failure    # the details go to the log, not to health
+
+                    self.errors[name] = (f"warm-up failed: {e.message}" if isinstance(e, UserError)
+                                         else plain_failure(f"{name} warm-up failed", e))
                     self._set(name, "failed")
         finally:
             self.finished = time.monotonic()

@@ -15,7 +15,7 @@ HEADER = "id,portrait,audio,seed,fps,rest_landmarks,exports,params"
 
 def _manifest(media, seed_b=2):
     return write_csv(media / "lines.csv", HEADER, [
-        "a,face.jpg,papa.wav,1,25,,npz,",
+        "a,face.jpg,papa.wav,1,25,,npz;arkit-csv;visemes-json,",
         f"b,face.jpg,sentence.wav,{seed_b},30,rest.json,,",
         "c,face.jpg,noise.wav,,,,,",
         "d,nobody.jpg,papa.wav,,,,,",
@@ -36,7 +36,10 @@ def test_batch_outputs_report_resume_and_redo(media, tmp_path):
     a = track.load(out / "a" / "track.json")
     assert a.fps == 25 and a.n_frames == track.n_frames_for(a.duration_s, 25) and a.engine == "default"
     assert a.params["seed"] == 1
-    assert (out / lines["a"]["outputs"]["exports"][0]).stat().st_size > 1000
+    exported = lines["a"]["outputs"]["exports"]
+    assert exported == ["a/exports/a.npz", "a/exports/a.arkit-csv.csv", "a/exports/a.visemes-json.json"]
+    assert all((out / p).stat().st_size > 100 for p in exported)
+    assert (out / exported[1]).read_text().startswith("Timecode")
     b = track.load(out / "b" / "track.json")
     rest = json.loads((media / "rest.json").read_text())
     assert abs(b.rest[:, :2] - rest).max() < 1e-3          # the given landmarks, not a detection

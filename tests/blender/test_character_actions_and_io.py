@@ -161,3 +161,28 @@ def test_character_panel_draws_the_mapping_table(bpy_mod, scene):
     character_panel.MAKEITTALK_UL_shape_map.draw_item(None, bpy_mod.context, _Layout(log), ob, ob.makeittalk_map[17],
                                                         0, None, "", 17)
     assert ("label", "jawOpen") in log and ("search", "key_blocks") in log
+
+
+def test_glb_export_imports_into_blender_with_its_morph_animation(bpy_mod, scene, take, tmp_path):
+    import addon_utils
+
+    from makeittalk_blender.core.exports import gltf
+
+    track, _ = take
+    path = tmp_path / "face.glb"
+    path.write_bytes(exports.export(track, "gltf"))
+    addon_utils.enable("io_scene_gltf2")
+    assert bpy_mod.ops.import_scene.gltf(filepath=str(path)) == {"FINISHED"}
+    ob = [o for o in bpy_mod.data.objects if o.type == "MESH"][0]
+    doc, _ = gltf.read_glb(path.read_bytes())
+    names = doc["meshes"][0]["extras"]["targetNames"]
+    assert [k.name for k in ob.data.shape_keys.key_blocks][1:] == names
+    chin = []
+    for f in range(1, int(track.duration_s * scene.render.fps), 3):
+        scene.frame_set(f)
+        dg = bpy_mod.context.evaluated_depsgraph_get()
+        me = ob.evaluated_get(dg).to_mesh()
+        chin.append(me.vertices[8].co.copy())
+        ob.evaluated_get(dg).to_mesh_clear()
+    zs = [c.z for c in chin]                          # glTF's y up is Blender's z up
+    assert max(zs) - min(zs) > 0.01 and min(zs) < chin[0].z - 0.01   # the chin drops in Blender's playback

@@ -125,3 +125,19 @@ def test_a_character_without_shape_keys_says_so(bpy_mod, scene, take):
     from makeittalk_blender.blender import properties
 
     assert "has no shape keys" in properties.status().error
+
+
+def test_the_scene_take_with_its_edits_drives_the_character(bpy_mod, scene, take):
+    from blender_synth import PORTRAIT
+
+    from makeittalk_blender.blender import scene_builder
+
+    track, _ = take
+    scene_builder.build_scene(scene, track, str(PORTRAIT))
+    scene.frame_end = 45                                  # evaluating 45 frames is enough here
+    ob = mesh_with_keys(bpy_mod, scene, ["jawOpen"])
+    settings(scene, ob, "", source="SCENE")
+    assert bpy_mod.ops.makeittalk.character_apply() == {"FINISHED"}
+    got = [_value_at(bpy_mod, scene, ob, "jawOpen", f) for f in range(1, 46)]
+    want = arkit.weights(track.channels)[:45, arkit.NAMES.index("jawOpen")]
+    assert np.corrcoef(got, want)[0, 1] > 0.95 and np.abs(np.array(got) - want).max() < 0.05

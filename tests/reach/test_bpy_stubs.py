@@ -118,3 +118,45 @@ def go(obj):
     assert cbs.check({"4.2": dirs["4.2"]}, [f], tmp_path) == [
         "blender/calls.py:7: Object.shape_key_add() takes no keyword 'from_mixx' (Blender 4.2)",
         "blender/calls.py:9: bpy.ops.render.render() takes no keyword 'animations' (Blender 4.2)"]
+
+
+def test_writing_a_read_only_property_is_caught(dirs, tmp_path):
+    f = _write(tmp_path, "blender/ro.py", '''
+def go(scene):
+    scene.frame_current = 3
+    scene.frame_current_final = 3
+    scene.render.fps += 1
+''')
+    assert cbs.check({"5.0": dirs["5.0"]}, [f], tmp_path) == [
+        "blender/ro.py:4: Scene.frame_current_final is read-only (Blender 5.0)"]
+
+
+def test_items_of_a_base_class_may_use_a_subclass_member(dirs, tmp_path):
+    f = _write(tmp_path, "blender/hook.py", '''
+def hook(obj, head):
+    m = obj.modifiers.new("Head", "HOOK")    # a Modifier by the stubs, a HookModifier in fact
+    m.object = head
+    m.strength = 1.0
+    m.strenght = 1.0                          # no subclass has it
+''')
+    assert cbs.check({"5.0": dirs["5.0"]}, [f], tmp_path) == [
+        "blender/hook.py:6: Modifier.strenght does not exist (Blender 5.0)"]
+
+
+EARLY = '''
+import bpy
+
+
+def fcurves(action):
+    if not hasattr(bpy.types, "ActionSlot"):
+        return list(action.fcurves)
+    return [fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags
+            for fc in bag.fcurves]
+'''
+
+
+def test_an_early_return_guards_the_rest_of_a_compat_function(dirs, tmp_path):
+    assert cbs.check(dirs, [_write(tmp_path / "a", "blender/compat.py", EARLY)], tmp_path / "a") == []
+    got = cbs.check(dirs, [_write(tmp_path / "b", "blender/takes.py", EARLY)], tmp_path / "b")
+    assert got == ["blender/takes.py:7: Action.fcurves does not exist (Blender 5.0, 5.1, 5.2)",
+                   "blender/takes.py:8: Action.layers does not exist (Blender 4.2)"]

@@ -75,3 +75,33 @@ def test_requested_size(renderer):
     track = talking_track(n=1, head=False)
     (f,) = renderer.render(track, img, RenderRequest(renderer="neural", width=200, height=150), Progress())
     assert f.shape == (150, 200, 3)
+
+
+def test_grey_rgba_and_large_portraits(renderer):
+    img = portrait()
+    track = talking_track(n=1)
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    rgba = np.dstack([img, np.full(img.shape[:2], 90, np.uint8)])
+    big = cv2.resize(img, (2048, 2048), interpolation=cv2.INTER_LINEAR)
+    for src, req in ((grey, RenderRequest(renderer="neural")), (rgba, RenderRequest(renderer="neural")),
+                     (big, RenderRequest(renderer="neural", width=256, height=256))):
+        (f,) = renderer.render(track, src, req, Progress())
+        assert f.shape == (256, 256, 3) and f.dtype == np.uint8
+
+
+def test_paste_back_mask_is_face_shaped_and_soft():
+    from render_helpers import rest
+
+    r = rest()
+    corner, side = neural.crop_box(r)
+    lm = (r - corner) * (neural.SIZE / side)
+    m = neural.face_mask(lm)
+    assert m[int(lm[30, 1]), int(lm[30, 0])] > 0.99                  # the nose: all generated face
+    assert m[2, 2] == 0 and m[-3, -3] == 0                             # the crop's corners: all portrait
+    assert ((m > 0.05) & (m < 0.95)).sum() > 1000                      # a soft edge, not a cut
+    face = np.full((8, 8, 3), 100, np.uint8)
+    face[:, :4] = 140
+    ref = np.full((8, 8, 3), 60, np.uint8)
+    ref[:, :4] = 80
+    out = neural.match_colour(face, ref, np.ones((8, 8)))
+    assert abs(out.astype(float).mean() - 70) < 1.0                    # the portrait's level and spread

@@ -10,8 +10,8 @@ dimple, press, roll upper, shrug):
     mouthSmileLeft/Right    = smile_L / smile_R
     mouthStretchLeft/Right  = max(0, (mouth_corner_L + mouth_corner_R) / 2)   (both corners out)
     mouthLeft / mouthRight  = max(0, +-(mouth_corner_L - mouth_corner_R) / 2) (both corners to one side)
-    mouthUpperUpLeft/Right  = lip_upper_raise
-    mouthRollLower          = lip_lower_raise (the lower lip tucked under the teeth: F, V)
+    mouthUpperUpLeft/Right  = upper_lip_raise
+    mouthRollLower          = lower_lip_raise (the lower lip tucked under the teeth: F, V)
     browOuterUpLeft/Right   = max(0, brow_L / brow_R); browDownLeft/Right = max(0, -brow_L / -brow_R)
     browInnerUp             = max(0, (brow_L + brow_R) / 2)
     HeadYaw/Pitch/Roll (CSV) = head_yaw / head_pitch / head_roll in radians; eye rotations 0.
@@ -61,8 +61,8 @@ def weights(ch: dict) -> np.ndarray:
     w.update(eyeBlinkLeft=ch["blink_L"], eyeBlinkRight=ch["blink_R"], jawOpen=ch["jaw_open"],
              mouthFunnel=ch["funnel"], mouthPucker=ch["pucker"], mouthSmileLeft=ch["smile_L"],
              mouthSmileRight=ch["smile_R"], mouthStretchLeft=(cl + cr) / 2, mouthStretchRight=(cl + cr) / 2,
-             mouthLeft=(cl - cr) / 2, mouthRight=(cr - cl) / 2, mouthUpperUpLeft=ch["lip_upper_raise"],
-             mouthUpperUpRight=ch["lip_upper_raise"], mouthRollLower=ch["lip_lower_raise"],
+             mouthLeft=(cl - cr) / 2, mouthRight=(cr - cl) / 2, mouthUpperUpLeft=ch["upper_lip_raise"],
+             mouthUpperUpRight=ch["upper_lip_raise"], mouthRollLower=ch["lower_lip_raise"],
              browOuterUpLeft=bl, browOuterUpRight=br, browDownLeft=-bl, browDownRight=-br,
              browInnerUp=(bl + br) / 2)
     return np.clip(np.stack([np.asarray(w[name], dtype=np.float64) for name in NAMES], axis=1), 0.0, 1.0)
@@ -76,8 +76,8 @@ def channels_from_weights(w: np.ndarray) -> dict:
     return {"jaw_open": col["jawOpen"], "blink_L": col["eyeBlinkLeft"], "blink_R": col["eyeBlinkRight"],
             "funnel": col["mouthFunnel"], "pucker": col["mouthPucker"], "smile_L": col["mouthSmileLeft"],
             "smile_R": col["mouthSmileRight"], "mouth_corner_L": sym + shift, "mouth_corner_R": sym - shift,
-            "lip_upper_raise": (col["mouthUpperUpLeft"] + col["mouthUpperUpRight"]) / 2,
-            "lip_lower_raise": col["mouthRollLower"],
+            "upper_lip_raise": (col["mouthUpperUpLeft"] + col["mouthUpperUpRight"]) / 2,
+            "lower_lip_raise": col["mouthRollLower"],
             "brow_L": col["browOuterUpLeft"] - col["browDownLeft"],
             "brow_R": col["browOuterUpRight"] - col["browDownRight"]}
 

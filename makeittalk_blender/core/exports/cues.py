@@ -34,7 +34,7 @@ CUE_CHANNELS = {
     "D": {"jaw_open": 0.85},
     "E": {"jaw_open": 0.35, "pucker": 0.5},
     "F": {"jaw_open": 0.12, "pucker": 0.9},
-    "G": {"jaw_open": 0.12, "lip_lower_raise": 0.8, "lip_upper_raise": 0.3},
+    "G": {"jaw_open": 0.12, "lower_lip_raise": 0.8, "upper_lip_raise": 0.3},
     "H": {"jaw_open": 0.4},
 }
 

@@ -5,6 +5,7 @@ Target sets:
 * "ARKIT": the 52 ARKit blendshapes (arkit.NAMES), from the track's channels.
 * "VISEMES": the 15 Oculus visemes, from the phone timeline (one-frame crossfade).
 * "CUES": Rhubarb's mouth shapes A-H and X, from the same timeline.
+* "PHONES": one shape per ARPAbet phone (AA, AE, ..., ZH, and SIL), from the same timeline.
 Name matching is case, separator and prefix tolerant: "jawOpen", "JawOpen", "jaw_open",
 "ARKit.jawOpen", "CC_Base_jawOpen" and "blendShape1.jawOpen" all match jawOpen; "_L"/".L"/"Left"
 are the same side. Visemes also match "viseme_aa", "V_aa"; cues "mouth_A", "A", and the Preston Blair
@@ -17,13 +18,15 @@ import re
 
 import numpy as np
 
-from ..phoneset import CUES, VISEMES, cue_of, viseme_of
+from ..phoneset import CUES, PHONES, VISEMES, cue_of, normalise_phone, viseme_of
 from . import arkit, timeline
 from .build import soften
 
-SETS = {"ARKIT": arkit.NAMES, "VISEMES": VISEMES, "CUES": CUES}
+SETS = {"ARKIT": arkit.NAMES, "VISEMES": VISEMES, "CUES": CUES, "PHONES": PHONES}
+_LABEL = {"VISEMES": viseme_of, "CUES": cue_of, "PHONES": normalise_phone}
 _ALIASES = {
     "VISEMES": {"sil": ("rest", "neutral", "x"), "ih": ("i", "ii"), "oh": ("o",), "ou": ("u",)},
+    "PHONES": {"SIL": ("rest", "neutral", "sil")},
     "CUES": {"A": ("mbp", "closed", "m"), "B": ("etc", "teeth"), "C": ("e", "eh"), "D": ("ai", "aa"),
              "E": ("o",), "F": ("u", "wq", "oo"), "G": ("fv", "f"), "H": ("l",), "X": ("rest", "idle", "neutral")},
 }
@@ -78,16 +81,17 @@ def weights(track, kind: str) -> np.ndarray:
         return arkit.weights(track.channels)
     segs = timeline.segments(track)
     idx = timeline.at_frames(segs, timeline.frame_times(track))
-    label = viseme_of if kind == "VISEMES" else cue_of
-    names = SETS[kind]
+    label, names = _LABEL[kind], SETS[kind]
     one_hot = np.zeros((track.n_frames, len(names)))
-    one_hot[np.arange(track.n_frames), [names.index(label(segs[i][2])) for i in idx]] = 1.0
+    cols = [names.index(label(segs[i][2])) if label(segs[i][2]) in names else -1 for i in idx]
+    rows = [k for k, c in enumerate(cols) if c >= 0]             # a phone outside the set: no shape
+    one_hot[rows, [cols[k] for k in rows]] = 1.0
     return np.clip(soften(one_hot), 0.0, 1.0)
 
 
 def cue_segments(track, kind: str) -> list[tuple[float, float, str]]:
     """(start_s, end_s, shape) with neighbours of the same shape merged: for action/pose targets."""
-    label = viseme_of if kind == "VISEMES" else cue_of
+    label = _LABEL[kind]
     out = []
     for a, b, ph, _ in timeline.segments(track):
         s = label(ph)
@@ -99,6 +103,8 @@ def cue_segments(track, kind: str) -> list[tuple[float, float, str]]:
 
 
 def guess_kind(available) -> str:
-    """The set that most of the names match (ARKit when tied)."""
-    scores = {k: len(match(k, available)) / len(SETS[k]) for k in SETS}
-    return max(scores, key=lambda k: (scores[k], k == "ARKIT"))
+    """The set that matches most of the names (then the larger share of its set; ARKit first)."""
+    available = list(available)
+    order = list(SETS)
+    scores = {k: (len(match(k, available)), len(match(k, available)) / len(SETS[k]), -order.index(k)) for k in SETS}
+    return max(scores, key=scores.get)

@@ -11,7 +11,7 @@ import numpy as np
 from ..phoneset import SILENCE, normalise_phone
 
 PAUSE_S = 0.3          # a still, closed-or-rest mouth this long is a pause (silence), shorter is a closure
-CLOSURE_S = 0.1        # the end of a pause that counts as the closure of the next sound
+CLOSURE_S = 0.06       # the ends of a pause that count as the closure of the sound before or after
 
 
 def segments(track) -> list[tuple[float, float, str, float]]:
@@ -53,7 +53,7 @@ def label_frames(ch: dict, gap: np.ndarray | None = None) -> list[str]:
     gap: the lip gap over its rest value (jaw_open's units); closure is judged on it, relative to
     how far this take opens (a 0.25 share of its usual opening, as the lip-sync bench does)."""
     jaw, pucker = np.asarray(ch["jaw_open"]), np.asarray(ch["pucker"])
-    tuck = np.asarray(ch["lip_lower_raise"])
+    tuck = np.asarray(ch["lower_lip_raise"])
     gap = jaw if gap is None else np.asarray(gap)
     opened = gap[gap > 0.05]
     closed_below = max(0.04, 0.25 * float(np.percentile(opened, 75))) if len(opened) else 0.06
@@ -83,17 +83,18 @@ def from_channels(track) -> list:
     gap = (channels.lip_gap(e) - channels.lip_gap(rest)) / (0.28 * channels.eye_unit(rest))
     labels = label_frames(track.channels, gap)
     segs = _merge([(k / fps, min((k + 1) / fps, track.duration_s), lab, 0.5) for k, lab in enumerate(labels)])
-    # a long closed mouth is a pause, not a consonant; its last moments before the mouth opens again
-    # are the closure of the next sound (a p, b or m after a pause starts from closed lips)
+    # a long closed mouth is a pause, not a consonant; its first and last moments next to speech are
+    # the closure of the sound before or after (p, b, m close the lips going into and out of a pause)
     out = []
     for k, (a, b, ph, c) in enumerate(segs):
-        if ph == "M" and b - a >= PAUSE_S:
-            if k + 1 < len(segs):
-                out += [(a, b - CLOSURE_S, SILENCE, c), (b - CLOSURE_S, b, "M", c)]
-            else:
-                out.append((a, b, SILENCE, c))
-        else:
+        if ph != "M" or b - a < PAUSE_S:
             out.append((a, b, ph, c))
+            continue
+        lead = CLOSURE_S if k > 0 else 0.0
+        tail = CLOSURE_S if k + 1 < len(segs) else 0.0
+        out += [(a, a + lead, "M", c)] if lead else []
+        out.append((a + lead, b - tail, SILENCE, c))
+        out += [(b - tail, b, "M", c)] if tail else []
     segs = out
     if segs and segs[-1][1] < track.duration_s:
         a = segs[-1]

@@ -1,8 +1,9 @@
-"""Errors are always {"error": {code, message}} with a 4xx status, never a bare 500; and the token check."""
+"""Errors are always {"error": {code, message}} with a 4xx status, never a bare 500 (the token check is
+security.py's)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,13 +32,4 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request, exc: Exception):
-        return error_response(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
-
-
-def install_token_check(app: FastAPI, token: str | None) -> None:
-    @app.middleware("http")
-    async def _auth(request: Request, call_next):
-        if token and request.url.path.startswith("/v1/"):
-            if request.headers.get("authorization", "") != f"Bearer {token}":
-                return error_response(401, "unauthorized", "missing or wrong token (Authorization: Bearer ...)")
-        return await call_next(request)
+        return error_response(500, "internal", "the server hit an unexpected error; its log has the details")

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import BadInput
 from ..params import parse_params
-from ..serving import Serving, zip_stream
+from ..serving import Serving
 from . import protocol as P
 from .uploads import read_form, read_params, read_upload
 
@@ -78,6 +78,6 @@ _ZIP = {200: {"description": "zip of frame_000001.png ...", "content": {"applica
 @router.get("/jobs/{job_id}/frames", response_class=StreamingResponse,
             responses={**_ZIP, **P.errors(401, 404, 409, 410)})
 async def job_frames(request: Request, job_id: str):
-    files = serving(request).frame_files(job_id)
-    return StreamingResponse(zip_stream(files), media_type="application/zip",
+    # the files stay on disk until this download ends, even if the job is deleted meanwhile (jobs.py)
+    return StreamingResponse(serving(request).frames_zip(job_id), media_type="application/zip",
                              headers={"Content-Disposition": f'attachment; filename="{job_id}_frames.zip"'})

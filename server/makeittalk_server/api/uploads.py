@@ -1,44 +1,14 @@
-"""Reading multipart uploads with the server's limits, and the body-size middleware behind them."""
+"""Reading multipart uploads with the server's limits (the body-size limit itself is security.py's)."""
 
 from __future__ import annotations
-
-import json
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from ..errors import BadInput, TooLarge
-from .handlers import error_response
+from ..params import loads_params
 
 MB = 1024 * 1024
-
-
-class BodyLimit:
-    """ASGI middleware: refuse request bodies over `limit` bytes with 413, before or while reading."""
-
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            resp = error_response(413, "too_large", f"request body is {int(declared) / MB:.1f} MB; the limit "
-                                  f"is {self.limit / MB:.0f} MB")
-            return await resp(scope, receive, send)
-        seen = 0
-
-        async def counted():
-            nonlocal seen
-            msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise TooLarge("too_large", f"request body exceeds the {self.limit / MB:.0f} MB limit")
-            return msg
-
-        return await self.app(scope, counted, send)
 
 
 async def read_form(request: Request):
@@ -74,7 +44,4 @@ async def read_params(form) -> dict | None:
     raw = form.get("params")
     if isinstance(raw, UploadFile):
         raw = (await raw.read()).decode("utf-8", "replace")
-    try:
-        return json.loads(raw) if raw else None
-    except json.JSONDecodeError as e:
-        raise BadInput("bad_params", f"params is not valid JSON: {e.msg} at position {e.pos}") from None
+    return loads_params(raw)   # depth, huge integers, NaN, non-UTF-8: all 422 (params.py)

@@ -1,9 +1,8 @@
-"""Export formats for batch lines: the track's own forms here, everything else from the exports module.
+"""Export formats for batch lines: the track's binary form here, everything else from the exports package.
 
-Built in: `npz` (the binary track). The other formats (ARKit CSV/JSON, visemes, cues, glTF, SRT ...) come
-from `makeittalk_blender.core.exports` when that module is present. It is used through a small contract:
-`FORMATS` (a mapping or list of format names; a mapping's values are file extensions) and
-`write(fmt, track_dict, path)` (or `export(track_dict, fmt, path)`).
+Built in: `npz` (the binary track). The other formats (ARKit CSV/JSON, Oculus visemes, Rhubarb cues,
+glTF, SRT: the same as `makeittalk export`) come from `makeittalk_blender.core.exports` when that
+package is present: its `FORMATS` (name -> (writer, extension)) and `export(track, fmt) -> bytes`.
 """
 
 from __future__ import annotations
@@ -26,17 +25,10 @@ def formats() -> dict[str, str]:
     """name -> file extension (with the dot) of every format this build can write."""
     out = dict(BUILTIN)
     mod = _module()
-    names = getattr(mod, "FORMATS", None) if mod is not None else None
-    if isinstance(names, dict):
-        out.update({str(k).lower(): _ext(v, k) for k, v in names.items()})
-    elif names:
-        out.update({str(k).lower(): "." + str(k).lower() for k in names})
+    for name, spec in (getattr(mod, "FORMATS", None) or {}).items():
+        ext = spec[1] if isinstance(spec, tuple) and len(spec) > 1 else f".{name}"
+        out[str(name).lower()] = ext if ext.startswith(".") else "." + ext
     return out
-
-
-def _ext(v, name) -> str:
-    s = v if isinstance(v, str) else getattr(v, "extension", None) or getattr(v, "ext", None) or str(name)
-    return s if s.startswith(".") else "." + s
 
 
 def unknown_formats(names: list[str]) -> list[str]:
@@ -45,18 +37,19 @@ def unknown_formats(names: list[str]) -> list[str]:
 
 
 def write(fmt: str, track, out_dir: Path, stem: str) -> Path:
-    """Write one export of `track` (a track.Track) into out_dir; returns the file written."""
+    """Write one export of `track` (a track.Track) into out_dir as STEM.FMT.EXT; returns the file."""
+    from ..errors import BadInput
+
     ext = formats()[fmt]
-    path = Path(out_dir) / f"{stem}.{fmt}{ext}" if fmt != ext.lstrip(".") else Path(out_dir) / f"{stem}{ext}"
-    tmp = path.with_name(path.name + ".part")
+    path = Path(out_dir) / (f"{stem}{ext}" if ext == "." + fmt else f"{stem}.{fmt}{ext}")
     if fmt in BUILTIN:
-        tmp.write_bytes(track.to_npz())
+        data = track.to_npz()
     else:
-        mod = _module()
-        fn = getattr(mod, "write", None)
-        if fn is not None:
-            fn(fmt, track.to_dict(), str(tmp))
-        else:
-            mod.export(track.to_dict(), fmt, str(tmp))
+        try:
+            data = _module().export(track, fmt)
+        except ValueError as e:       # the package's ExportError (e.g. srt with no words known)
+            raise BadInput("export_failed", f"{fmt}: {e}") from None
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
     tmp.replace(path)
     return path

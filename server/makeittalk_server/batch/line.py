@@ -91,7 +91,7 @@ class LineWorker:
 
     def _portrait(self, path: str, params: dict):
         """(image, rest landmarks or None, how they were found); detection runs once per portrait."""
-        from .. import image, pipeline
+        from .. import image, prepare
         from ..params import parse_params
 
         st = os.stat(path)
@@ -101,7 +101,8 @@ class LineWorker:
             rest = info = None
             if params.get("rest_landmarks") is None:
                 try:
-                    pts, info = pipeline.rest_landmarks(img, parse_params({}), self.settings)
+                    h, w = img.shape[:2]
+                    pts, info = prepare.rest_landmarks(parse_params({}), self.settings, img, w, h)
                     rest = pts.tolist()
                 except UserError as e:
                     rest = e           # no face: every line with this portrait fails the same way

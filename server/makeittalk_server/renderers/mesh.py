@@ -29,8 +29,8 @@ class Mesh:
 
     @property
     def tris(self) -> np.ndarray:
-        """The sheet's triangles (the eyeball patches are Blender's backdrop; the warp samples the
-        rigid eye directly)."""
+        """The sheet's triangles (the eyeball patches are Blender's backdrop, the warp samples the rigid
+        eye directly; the teeth strips are drawn afterwards, teeth.py)."""
         return self._tris
 
     @property
@@ -38,7 +38,7 @@ class Mesh:
         return self._kind
 
     def __post_init__(self):
-        sheet = self.layout.kind != ml.EYEBALL
+        sheet = (self.layout.kind != ml.EYEBALL) & ~np.isin(self.layout.kind, ml.TEETH)
         self._tris = self.layout.tris[sheet].astype(np.int32)
         self._kind = self.layout.kind[sheet]
         self._static = np.zeros(self.layout.n_vertices)

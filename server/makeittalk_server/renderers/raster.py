@@ -100,6 +100,25 @@ def _tiles_every_row(row, xs, xe, height: int, width: int) -> bool:
                 and np.all(xs == np.where(new_row, 0, prev_end)) and np.all(xe[row_end] == width))
 
 
+def _retile(tri, row, xs, xe, height: int, width: int):
+    """Sorted spans made to tile every row where slivers overlap or leave gaps (a crossed closed mouth),
+    with the lookup path's rule: a span runs until the next one starts (of two starting on one pixel the
+    later wins), the last to the edge. So both paths give the same maps. None when a row does not start
+    at pixel 0 (the mesh leaves part of the image uncovered)."""
+    if not len(row):
+        return None, None, None, None
+    last = np.ones(len(row), dtype=bool)
+    last[:-1] = (row[1:] != row[:-1]) | (xs[1:] != xs[:-1])
+    tri, row, xs = tri[last], row[last], xs[last]
+    new_row = np.ones(len(row), dtype=bool)
+    new_row[1:] = row[1:] != row[:-1]
+    if not (np.array_equal(row[new_row], np.arange(height)) and np.all(xs[new_row] == 0)):
+        return None, None, None, None
+    end = np.r_[xs[1:], width]
+    end[np.r_[new_row[1:], True]] = width
+    return tri, row, xs, end
+
+
 def _index_by_impulses(ids, row, xs, height: int, width: int, dtype) -> np.ndarray:
     """Folds or gaps: per row, impulses "the id changes here" and a running sum (modulo 2^bits)."""
     last = np.ones(len(row), dtype=bool)                  # two spans starting on one pixel: keep last
@@ -142,8 +161,12 @@ class MapEvaluator:
         lengths) with map = slope * x + offset along each span, spans in row-major order. None when the
         mesh folds or leaves gaps."""
         tri, row, xs, xe = sorted_spans(dst, tris, self.height, self.width)
-        if not (allow_runs and _tiles_every_row(row, xs, xe, self.height, self.width)):
+        if not allow_runs:
             return None
+        if not _tiles_every_row(row, xs, xe, self.height, self.width):
+            tri, row, xs, xe = _retile(tri, row, xs, xe, self.height, self.width)
+            if tri is None:
+                return None
         a = affines(dst, src, tris)[tri]              # spans x 2 x 3
         y = row.astype(np.float64)[:, None]
         slopes = np.ascontiguousarray(a[:, :, 0], dtype=np.float32)

@@ -25,6 +25,7 @@ from ..params import RenderRequest
 from ..track import Track
 from . import mesh as mesh_mod
 from .raster import MapEvaluator, warp
+from .teeth import TeethPainter
 
 MOUTH_MODES = ("auto", "interior", "portrait")
 _PAD = 2                    # replicated pixels around the mouth picture in the atlas (bilinear edges)
@@ -77,29 +78,35 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     raise BadInput("bad_image", "the portrait must be a grey, RGB or RGBA image")
 
 
-def mouth_picture(image: np.ndarray, track: Track, teeth: bool = True) -> np.ndarray:
-    """The mouth picture (H x W x 3 uint8, top row first) in the portrait's colours, sampled exactly
-    as the Blender add-on does (landmarks read as pixel-edge coordinates)."""
+def mouth_pictures(image: np.ndarray, track: Track) -> tuple[np.ndarray, np.ndarray]:
+    """(mouth picture, teeth picture), H x W x 3 uint8 top row first, in the portrait's colours, sampled
+    exactly as the Blender add-on does (landmarks read as pixel-edge coordinates)."""
     ih, iw = image.shape[:2]
     lm = track.rest[:, :2] * [iw / track.width, ih / track.height] - 0.5
     lip, skin = mouth_interior.sample_colours(image, lm)
-    return mouth_interior.rgb8_top_down(mouth_interior.texture(lip, skin, teeth=teeth))
+    return (mouth_interior.rgb8_top_down(mouth_interior.texture(lip, skin, teeth=False)),
+            mouth_interior.rgb8_top_down(mouth_interior.teeth_texture(lip, skin)))
 
 
-def build_atlas(source: np.ndarray, picture: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """The output-size portrait with the mouth picture below it (edges replicated, so bilinear samples
-    near either never mix the two). Returns (atlas, top-left of the picture in the atlas)."""
+def build_atlas(source: np.ndarray, pictures) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The portrait with the pictures side by side below it (edges replicated, so bilinear samples near
+    one never mix in another). Returns (atlas, top-left of each picture in the atlas)."""
     h, w = source.shape[:2]
-    n = picture.shape[0]
-    block = cv2.copyMakeBorder(picture, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REPLICATE)
-    aw = max(w, block.shape[1])
-    atlas = np.empty((h + 2 + block.shape[0], aw, 3), dtype=np.uint8)
+    blocks = [cv2.copyMakeBorder(p, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_REPLICATE) for p in pictures]
+    bh = max(b.shape[0] for b in blocks)
+    bw = sum(b.shape[1] for b in blocks)
+    aw = max(w, bw)
+    atlas = np.empty((h + 2 + bh, aw, 3), dtype=np.uint8)
     atlas[:h, :w] = source
     atlas[:h, w:] = source[:, -1:]
     atlas[h:h + 2, :] = atlas[h - 1:h, :]
-    atlas[h + 2:, :] = block[:, -1:].max()            # unused corner of the band
-    atlas[h + 2:, :block.shape[1]] = block
-    return atlas, (_PAD, h + 2 + _PAD)
+    atlas[h + 2:, :] = 0                               # unused corners of the band
+    corners, x = [], 0
+    for b in blocks:
+        atlas[h + 2:h + 2 + b.shape[0], x:x + b.shape[1]] = b
+        corners.append((x + _PAD, h + 2 + _PAD))
+        x += b.shape[1]
+    return atlas, corners
 
 
 class WarpPlan:
@@ -124,7 +131,11 @@ class WarpPlan:
         self.rest_out = self.mesh.rest
         lay = self.mesh.layout
         self.use_interior = mouth == "interior" or (mouth == "auto" and not lay.mouth_open)
-        self.atlas, corner = build_atlas(self.source, mouth_picture(image, track, teeth))
+        cavity, teeth_pic = mouth_pictures(image, track)
+        self.atlas, (corner, teeth_corner) = build_atlas(self.source, [cavity, teeth_pic])
+        self.teeth = None
+        if self.use_interior and teeth and not lay.mouth_open:
+            self.teeth = TeethPainter(self.mesh, teeth_corner, (teeth_pic.shape[1], teeth_pic.shape[0]))
         self._src = self.mesh.rest_src[self.mesh.tris].copy()     # per-corner sources, m x 3 x 2
         self._eye = self.mesh.kind == ml.EYE
         if self.use_interior:
@@ -161,11 +172,15 @@ class WarpPlan:
         return dst, ("maps", self.maps.maps(dst, src, tris))
 
     def finish(self, prepared) -> np.ndarray:
-        """The per-pixel half: one remap (OpenCV or torch)."""
-        _dst, (kind, data) = prepared
+        """The per-pixel half: one remap (OpenCV or torch), then the teeth in the mouth opening."""
+        dst, (kind, data) = prepared
         if self.torch is not None:
-            return self.torch.from_runs(*data) if kind == "runs" else self.torch.from_maps(*data)
-        return warp(self.atlas, *data)
+            out = self.torch.from_runs(*data) if kind == "runs" else self.torch.from_maps(*data)
+        else:
+            out = warp(self.atlas, *data)
+        if self.teeth is not None:
+            self.teeth.paint(out, self.atlas, dst)
+        return out
 
     def frame(self, k: int) -> np.ndarray:
         return self.finish(self.prepare(k))

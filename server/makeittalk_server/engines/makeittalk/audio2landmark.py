@@ -30,6 +30,8 @@ class Models:
     speaker: torch.nn.Module
     device: str
     folder: str | None
+    precision: str = "exact"     # "fast": see fast.py (quantised LSTM stacks, every other window)
+    window_stride: int = 1       # run the landmark LSTMs on every k-th window, interpolate between
 
     @classmethod
     def load(cls, folder, device="cpu") -> "Models":
@@ -98,17 +100,40 @@ def _embed(pcm16, device, threads):
     return speaker_embedding.embed(pcm16, device)
 
 
-def _per_batch(fn, win: torch.Tensor, used: int, check, threads: int | None = None) -> torch.Tensor:
+def _per_batch(fn, win: torch.Tensor, used: int, check, threads: int | None = None, stride: int = 1) -> torch.Tensor:
     """fn over the windows in batches; with `threads`, this (worker) thread uses that many torch
-    threads (torch's thread count is per calling thread, so the rest of the process is unaffected)."""
+    threads (torch's thread count is per calling thread, so the rest of the process is unaffected).
+    stride > 1 (fast precision): only windows 0, k, 2k, ... and the last run; the rows between are
+    interpolated linearly (the outputs are smoothed over 5-31 frames afterwards anyway)."""
     if threads:
         torch.set_num_threads(threads)
+    idx = _window_index(used, stride)
     out = []
     with torch.inference_mode():
-        for s in range(0, used, BATCH_WINDOWS):
-            out.append(fn(win[s:min(used, s + BATCH_WINDOWS)].contiguous()))
+        for s in range(0, len(idx), BATCH_WINDOWS):
+            part = idx[s:s + BATCH_WINDOWS]
+            out.append(fn(win[part].contiguous() if stride > 1 else win[part[0]:part[-1] + 1].contiguous()))
             check()                  # long clips: let a cancel stop between batches
-    return torch.cat(out)
+        got = torch.cat(out)
+        return got if stride <= 1 else _interpolate_rows(got, idx, used)
+
+
+def _window_index(used: int, stride: int) -> torch.Tensor:
+    idx = torch.arange(0, used, max(1, stride))
+    if len(idx) and int(idx[-1]) != used - 1:
+        idx = torch.cat([idx, torch.tensor([used - 1])])
+    return idx
+
+
+def _interpolate_rows(rows: torch.Tensor, idx: torch.Tensor, used: int) -> torch.Tensor:
+    """rows computed at the (increasing) window indices idx -> all `used` windows, linear in the index."""
+    if len(idx) == 1:
+        return rows[:1].expand(used, -1).clone()
+    idx = idx.to(rows.device)
+    pos = torch.arange(used, device=rows.device)
+    lo = (torch.searchsorted(idx, pos, right=True) - 1).clamp(0, len(idx) - 2)
+    t = ((pos - idx[lo]).float() / (idx[lo + 1] - idx[lo]).float())[:, None].to(rows.dtype)
+    return rows[lo] * (1 - t) + rows[lo + 1] * t
 
 
 @torch.inference_mode()
@@ -127,16 +152,18 @@ def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.
     face_t = torch.from_numpy(face_id.astype(np.float32)).to(dev)
     content = lambda w: models.content(w, face_t.expand(w.shape[0], -1))
     n_threads = torch.get_num_threads()
+    k = max(1, int(getattr(models, "window_stride", 1)))
     if str(dev).startswith("cpu") and n_threads >= 2:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(2, thread_name_prefix="a2l") as pool:
-            f_con = pool.submit(_per_batch, content, win, used, check, n_threads // 2)
-            f_code = pool.submit(_per_batch, models.speaker.encode_windows, win, used, check, n_threads - n_threads // 2)
+            f_con = pool.submit(_per_batch, content, win, used, check, n_threads // 2, k)
+            f_code = pool.submit(_per_batch, models.speaker.encode_windows, win, used, check,
+                                 n_threads - n_threads // 2, k)
             con_all, code_all = f_con.result(), f_code.result()
     else:
-        con_all = _per_batch(content, win, used, check)
-        code_all = _per_batch(models.speaker.encode_windows, win, used, check)
+        con_all = _per_batch(content, win, used, check, stride=k)
+        code_all = _per_batch(models.speaker.encode_windows, win, used, check, stride=k)
     emb_t = torch.from_numpy(np.asarray(emb, np.float32)).to(dev) * speaker_branch.EMB_COEF
     spk_out, con_out = [], []
     for a, b in segs:

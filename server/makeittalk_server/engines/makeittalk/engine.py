@@ -30,6 +30,7 @@ class MakeItTalkEngine:
         folder = checkpoints or getattr(settings, "checkpoints_dir", None)
         self.folder = str(folder) if folder else None
         self._models = None
+        self._fast = None                # the fast precision's Models (fast.py), made on first use
         self._error: str | None = None
         self._error_sig = None           # the files as they were when loading failed
         self._lock = threading.Lock()
@@ -77,6 +78,17 @@ class MakeItTalkEngine:
                     raise EngineNotReady("bad_checkpoint", f"engine 'makeittalk' cannot load its checkpoints: {e}") from None
             return self._models
 
+    def _models_for(self, precision: str):
+        models = self._load()
+        if precision != "fast":
+            return models
+        with self._lock:
+            if self._fast is None:
+                from .fast import fast_models
+
+                self._fast = fast_models(models)
+            return self._fast
+
     def warm(self) -> None:
         """Load the networks and run one short clip so librosa/numba and the LSTMs are compiled."""
         models = self._load()
@@ -87,8 +99,9 @@ class MakeItTalkEngine:
 
     # ---- run -------------------------------------------------------------------------------------
     def run(self, inp: EngineInput, progress) -> EngineOutput:
-        models = self._load()
         p = inp.params
+        precision = getattr(p, "precision", "exact")
+        models = self._models_for(precision)
         pcm = features.pcm16_from_clip(inp.audio.raw, inp.audio.source_sr)
         try:
             res = audio2landmark.animate(
@@ -106,7 +119,7 @@ class MakeItTalkEngine:
         progress.stage("landmarks done", 1.0)
         info = {"fps_original": features.FPS, "frames_original": int(res.track.shape[0]),
                 "frames_filled": int(max(0, n62 - res.track.shape[0])), "blink_frames": res.blink_frames,
-                "segments": [list(s) for s in res.segments], "device": models.device,
+                "segments": [list(s) for s in res.segments], "device": models.device, "precision": precision,
                 "timings_s": {k: round(v, 4) for k, v in res.timings.items()}}
         return EngineOutput(frames=frames, info=info)
 

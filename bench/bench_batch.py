@@ -1,0 +1,128 @@
+"""Batch throughput: N lines of 3-8 s speech (tracks only) through `makeittalk batch`, against single runs.
+
+    python bench/bench_batch.py [--lines 100] [--workers N] [--singles 5] [--ray]
+
+The speech is espeak-ng sentences when espeak-ng is installed (each line its own sentence and voice),
+else cuts of examples/speech.wav and the default engine's fixtures. One portrait for all lines (as a
+character's dialogue would be). The whole `makeittalk batch` command is timed from its start (imports,
+workers, warm-up included). Single runs are `makeittalk track` from a cold start; --singles of them
+are timed and their mean stands for every line, so `batch / sum of singles` = batch wall /
+(N x mean single). Figures go to bench/results/batch.json with the machine's load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import write_result  # noqa: E402
+
+WORDS = ("the quick brown fox jumps over a lazy dog while seven pilots fly north in a bright morning "
+         "sky and a busy market fills with voices as bakers sell warm bread to people walking home").split()
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO), e.get("PYTHONPATH", "")])
+    return e
+
+
+def make_audio(d: Path, n: int, seed: int = 0) -> list[tuple[Path, float]]:
+    import soundfile as sf
+
+    rng = random.Random(seed)
+    out = []
+    espeak = shutil.which("espeak-ng")
+    src, sr = sf.read(REPO / "examples" / "speech.wav", dtype="float32")
+    src = src.mean(axis=1) if src.ndim == 2 else src
+    for i in range(n):
+        target = rng.uniform(3.0, 8.0)
+        path = d / f"line{i:03d}.wav"
+        if espeak:
+            words = " ".join(rng.choice(WORDS) for _ in range(int(target * 2.6)))
+            voice = rng.choice(["en-us", "en", "en-us+f2", "en+m3", "en-us+f4"])
+            subprocess.run([espeak, "-v", voice, "-s", str(rng.randint(140, 185)), "-w", str(path), words],
+                           check=True, capture_output=True)
+            x, r = sf.read(path, dtype="float32")
+            x = x[: int(8.0 * r)]
+            sf.write(path, x, r)
+            out.append((path, len(x) / r))
+        else:
+            start = rng.uniform(0, max(0.0, len(src) / sr - target))
+            x = src[int(start * sr): int((start + target) * sr)]
+            sf.write(path, x, sr)
+            out.append((path, len(x) / sr))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--singles", type=int, default=5)
+    ap.add_argument("--ray", action="store_true", help="also through --ray (a local Ray instance)")
+    args = ap.parse_args()
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        shutil.copy(REPO / "examples" / "monalisa.jpg", d / "face.jpg")
+        clips = make_audio(d, args.lines)
+        audio_s = sum(s for _, s in clips)
+        rows = [f"l{i:03d},face.jpg,{p.name},{i}" for i, (p, _) in enumerate(clips)]
+        (d / "m.csv").write_text("id,portrait,audio,seed\n" + "\n".join(rows) + "\n")
+        load0 = os.getloadavg()[0]
+        cmd = [py, "-m", "makeittalk_server.cli", "batch", str(d / "m.csv"), "-o", str(d / "out"), "--quiet"]
+        if args.workers:
+            cmd += ["--workers", str(args.workers)]
+        t = time.monotonic()
+        p = subprocess.run(cmd, env=env(), capture_output=True, text=True)
+        wall = time.monotonic() - t
+        load1 = os.getloadavg()[0]
+        if p.returncode != 0:
+            sys.exit(f"batch failed: {p.stderr[-2000:]}")
+        print(f"batch: {args.lines} lines, {audio_s:.1f} s of audio in {wall:.1f} s -> {audio_s / wall:.1f}x "
+              f"real time (load average {load0:.1f} before, {load1:.1f} after)")
+        figures = {"lines": args.lines, "audio_s": audio_s, "batch_wall_s": wall, "batch_realtime_x": audio_s / wall,
+                   "workers": args.workers or "one per core", "load_avg_before": load0, "load_avg_after": load1,
+                   "audio_source": "espeak-ng" if shutil.which("espeak-ng") else "examples/speech.wav cuts"}
+        singles = []
+        for i in range(min(args.singles, len(clips))):
+            path, _ = clips[i * len(clips) // max(1, args.singles)]
+            t = time.monotonic()
+            subprocess.run([py, "-m", "makeittalk_server.cli", "track", str(d / "face.jpg"), str(path), "-o",
+                            str(d / "single.json"), "--quiet"], env=env(), check=True, capture_output=True)
+            singles.append(time.monotonic() - t)
+        if singles:
+            mean = statistics.mean(singles)
+            total = mean * args.lines
+            print(f"single cold `makeittalk track` runs: {', '.join(f'{s:.1f}' for s in singles)} s; mean {mean:.2f} s "
+                  f"-> {args.lines} lines one by one ~ {total:.0f} s; batch / sum of singles = {wall / total:.3f} "
+                  f"({total / wall:.1f}x faster) (load average {os.getloadavg()[0]:.1f})")
+            figures.update({"single_cold_s": singles, "single_cold_mean_s": mean,
+                            "batch_over_sum_of_singles": wall / total})
+        if args.ray:
+            t = time.monotonic()
+            p = subprocess.run(cmd[:-1] + ["--ray", "--quiet", "-o", str(d / "out_ray")], env=env(),
+                               capture_output=True, text=True)
+            rwall = time.monotonic() - t
+            print(f"ray (local instance): {audio_s / rwall:.1f}x real time ({rwall:.1f} s), rc {p.returncode}")
+            figures.update({"ray_wall_s": rwall, "ray_realtime_x": audio_s / rwall})
+        figures["load_avg_end"] = os.getloadavg()[0]
+        print("wrote", write_result("batch", figures))
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

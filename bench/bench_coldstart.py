@@ -1,0 +1,127 @@
+"""Cold start: `makeittalk track` on a 3 s clip as a fresh process, and `makeittalk serve` until healthy.
+
+    python bench/bench_coldstart.py [--runs 3] [--no-serve]
+
+Each figure is a new process (imports, model loads, the job), after one untimed run so that caches on
+disk (numba's compiled librosa functions, the OS file cache) are filled as on any machine after its
+first use. Also timed: the same track with --rest-landmarks (no dlib model to load), and the bare
+imports of the libraries the job needs, so the parts can be told apart. Figures (with the load
+average) go to bench/results/coldstart.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import write_result  # noqa: E402
+
+CLIP = REPO / "tests" / "default_engine" / "data" / "papa_mama_baba.wav"     # 2.97 s
+REST = REPO / "tests" / "default_engine" / "data" / "rest_68x2.json"
+PORTRAIT = REPO / "examples" / "monalisa.jpg"
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO), e.get("PYTHONPATH", "")])
+    return e
+
+
+def timed(cmd: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """(wall seconds, CPU seconds of the child and its children) per run. On a shared machine the CPU
+    time is the steadier figure: a cold start is mostly one thread, so on idle cores wall ~ CPU."""
+    import resource
+
+    subprocess.run(cmd, env=env(), check=True, capture_output=True)        # fills the disk caches
+    wall, cpu = [], []
+    for _ in range(runs):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.monotonic()
+        subprocess.run(cmd, env=env(), check=True, capture_output=True)
+        wall.append(time.monotonic() - t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+    return wall, cpu
+
+
+def serve_times(timeout: float = 180.0) -> dict:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1/health"
+    t0 = time.monotonic()
+    p = subprocess.Popen([sys.executable, "-m", "makeittalk_server.cli", "serve", "--port", str(port)], env=env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    res = {"healthy_s": None, "warm_s": None, "health_request_s": []}
+    try:
+        while time.monotonic() - t0 < timeout and p.poll() is None:
+            try:
+                t = time.monotonic()
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    h = json.load(r)
+                res["health_request_s"].append(round(time.monotonic() - t, 3))
+                if res["healthy_s"] is None:
+                    res["healthy_s"] = time.monotonic() - t0
+                if h.get("warm"):
+                    res["warm_s"] = time.monotonic() - t0
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+    res["health_request_s"] = res["health_request_s"][:5]
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-serve", action="store_true")
+    args = ap.parse_args()
+    py = sys.executable
+    figures = {"clip_s": 2.97, "load_avg_start": os.getloadavg()[0]}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "t.json")
+        track = [py, "-m", "makeittalk_server.cli", "track", str(PORTRAIT), str(CLIP), "-o", out, "--quiet"]
+        cases = {
+            "track_3s": track,
+            "track_3s_rest_given": track + ["--rest-landmarks", str(REST)],
+            "python_only": [py, "-c", "pass"],
+            "cli_help": [py, "-m", "makeittalk_server.cli", "--help"],
+            "import_numpy_scipy_cv2": [py, "-c", "import numpy, scipy.signal, cv2"],
+            "import_torch": [py, "-c", "import torch"],
+            "import_resemblyzer_librosa": [py, "-c", "import resemblyzer, librosa.feature"],
+            "load_dlib_model": [py, "-c", "import sys; sys.path[:0]=%r; from makeittalk_server.landmarks import "
+                                "dlib_detector as d; d.warm()" % [str(REPO / "server")]],
+        }
+        for name, cmd in cases.items():
+            ts, cpu = timed(cmd, args.runs)
+            figures[name] = {"median_s": statistics.median(ts), "min_s": min(ts), "runs_s": ts,
+                             "cpu_median_s": statistics.median(cpu), "load_avg": os.getloadavg()[0]}
+            print(f"{name:<28} wall median {statistics.median(ts):6.2f} s  min {min(ts):6.2f} s  CPU "
+                  f"{statistics.median(cpu):6.2f} s  (load average {os.getloadavg()[0]:.1f})", flush=True)
+    if not args.no_serve:
+        s = serve_times()
+        s["load_avg"] = os.getloadavg()[0]
+        figures["serve"] = s
+        print(f"serve: healthy after {s['healthy_s'] and round(s['healthy_s'], 2)} s, warm after "
+              f"{s['warm_s'] and round(s['warm_s'], 2)} s; health requests {s['health_request_s']} s "
+              f"(load average {s['load_avg']:.1f})")
+    print("wrote", write_result("coldstart", figures))
+
+
+if __name__ == "__main__":
+    main()
