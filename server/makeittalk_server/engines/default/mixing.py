@@ -33,7 +33,7 @@ KINDS = ("transcript", "words", "loop")
 # the opening never falls below this share of the acoustic opening (before closures and rests): where
 # the candidates disagree, their mix would otherwise half-open on a vowel that is plainly heard
 ACOUSTIC_FLOOR = 0.5
-LOUD_OPEN = 0.35           # acoustic opening at which a phone gap is plainly speech, not a pause
+LOUD_OPEN = (0.3, 0.6)   # acoustic opening from which a phone gap is plainly speech, not a pause
 CONFIRM_S = 0.06           # s; a heard dip this close to a candidate's p/b/m confirms it
 
 
@@ -119,7 +119,8 @@ def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, pro
     gap_rest = coarticulation.rest_mask(_rest_phones(tl), times, duration)
     # a gap between phones rests the mouth only where the sound is quiet too: a word the recogniser
     # missed is still spoken (and noise that the level detector takes for speech still rests)
-    rest = np.maximum(heard_rest, gap_rest * (1.0 - np.clip(ac[:, 0] / LOUD_OPEN, 0, 1)))
+    loud = np.clip((ac[:, 0] - LOUD_OPEN[0]) / (max(LOUD_OPEN[1] - LOUD_OPEN[0], 1e-6)), 0, 1)
+    rest = np.maximum(heard_rest, gap_rest * (1.0 - loud))
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close
     curves *= (1.0 - rest)[:, None]
