@@ -14,7 +14,7 @@ from .agreement import agreement, chunk_open
 
 # a transcript alignment this consistent with the sound is trusted without decoding alternatives
 TRANSCRIPT_OK = 0.45
-SKIP_LOOP_AT = 0.75
+SKIP_LOOP_AT = 0.65
 
 
 def _cand(how, phones, words, ac_open) -> dict:
@@ -35,7 +35,7 @@ def chunk_candidates(dec, samples: np.ndarray, transcript_words=None) -> list[di
     if dec.method in ("hybrid", "words"):
         words = dec.recognise(samples)
         if words:
-            r = dec.align(samples, [w for w, _, _ in words])
+            r = dec.align(samples, [w for w, _, _ in words], fast=True)
             ph, timed = r if r else (dec.spread_in_words(words), words)
             out.append(_cand("words", ph, timed, ac_open))
     # the phone loop costs a third of the time again; where the recognised words already agree this

@@ -15,10 +15,12 @@ import numpy as np
 from . import text as textmod
 
 # Word recognition: the default beams (narrower ones lost most of the gain on real voices), no second
-# passes, every other frame scored and at most 500 active HMMs a frame: ~0.05 x real time of CPU, a
-# ninth of the defaults, at no measurable loss in lip-sync scores on the tuning sets (1000 and 300
-# scored the same within noise; 300 lost a few open vowels).
-FAST = dict(fwdflat=False, bestpath=False, maxhmmpf=500, ds=2, cmn="batch")
+# passes, every other frame scored and at most 300 active HMMs a frame: ~0.04 x real time of CPU, a
+# twelfth of the defaults. 1000 and 500 scored a little better on the tuning sets (a few more open
+# vowels), but the 60 s speed budget needs this.
+FAST = dict(fwdflat=False, bestpath=False, maxhmmpf=300, ds=2, cmn="batch")
+# aligning recognised words (not a transcript): every other frame, narrower beams; a third of the cost
+ALIGN_FAST = dict(ds=2, beam=1e-30, pbeam=1e-30, wbeam=1e-20, cmn="batch")
 # cmn="batch": each chunk is normalised on its own (see also _decode, which resets the front end).
 # Phone loop: narrow beams, every other frame scored, top-2 Gaussians: ~0.02 x real time of CPU,
 # a third of the cost of the defaults, at no measurable loss in lip-sync scores (bench/eval_lipsync.py).
@@ -59,12 +61,14 @@ class PhoneDecoder:
         self.method = method
         self._rec = None
         self._ali = None
+        self._ali_fast = None
         self._allphone = None
 
     def load(self) -> None:
         """Load the decoders this method uses (each holds its own copy of the acoustic model)."""
         if self.method in ("words", "hybrid"):
             self._recogniser()
+            self._aligner(fast=True)
         if self.method in ("allphone", "hybrid"):
             self._phone_loop()
         self._aligner()
@@ -76,9 +80,13 @@ class PhoneDecoder:
             self._rec = ps.Decoder(loglevel="FATAL", **FAST)
         return self._rec
 
-    def _aligner(self):
+    def _aligner(self, fast: bool = False):
         import pocketsphinx as ps
 
+        if fast:     # for recognised words: their times are known roughly already
+            if self._ali_fast is None:
+                self._ali_fast = ps.Decoder(lm=None, loglevel="FATAL", **ALIGN_FAST)
+            return self._ali_fast
         if self._ali is None:
             self._ali = ps.Decoder(lm=None, loglevel="FATAL", cmn="batch")
         return self._ali
@@ -111,9 +119,9 @@ class PhoneDecoder:
             out.append((re.sub(r"\(\d+\)$", "", s.word), s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S))
         return out
 
-    def known_words(self, words: list[str]) -> list[str]:
+    def known_words(self, words: list[str], fast: bool = False) -> list[str]:
         """Words ready for alignment: unknown ones get a guessed pronunciation added to the dictionary."""
-        ali = self._aligner()
+        ali = self._aligner(fast)
         out = []
         for w in words:
             if ali.lookup_word(w) is None:
@@ -125,17 +133,17 @@ class PhoneDecoder:
         return out
 
     # ---- phones -----------------------------------------------------------------------------------
-    def align(self, samples: np.ndarray, words: list[str]):
+    def align(self, samples: np.ndarray, words: list[str], fast: bool = False):
         """(phones, timed words) from a forced alignment; None when the decoder finds no path at all.
 
         Two passes: words, then phones and states within them. When only the second pass fails (it
         is stricter, e.g. on fast speech), the words' times are kept and their dictionary phones are
         spread over them: the transcript is still used.
         """
-        words = self.known_words(words)
+        words = self.known_words(words, fast)
         if not words:
             return None
-        d, pcm = self._aligner(), _pcm(samples)
+        d, pcm = self._aligner(fast), _pcm(samples)
         try:
             d.set_align_text(" ".join(words))
             _decode(d, pcm)
