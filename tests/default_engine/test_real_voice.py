@@ -72,7 +72,7 @@ def test_real_voice_without_transcript_keeps_closures_rest_and_sync(real, real_o
 def test_real_voice_with_transcript_is_at_least_as_good(real, real_out, real_out_transcript):
     clip, meta = real
     without, with_t = _measure(real_out, meta, clip.duration_s), _measure(real_out_transcript, meta, clip.duration_s)
-    # today: closure 1.00, open 0.95, rest 1.00, sync 0.88
+    # today: closure 1.00, open 0.95, rest 1.00, sync 0.88 (without: 0.86)
     assert with_t["bilabial_closure"] >= 0.9 and with_t["silence_rest"] >= 0.95
     assert with_t["sync_r"] >= 0.75 and with_t["sync_r"] >= without["sync_r"] - 0.02
     assert real_out_transcript.info["transcript_used"] is True
@@ -119,7 +119,7 @@ def test_german_voice_without_transcript(engine, rest):
     phones = [(p, s, e, phone_classes.espeak(p, english=False)) for p, s, e in meta["phones"]]
     out = _run(engine, rest, clip)
     m = lipsync_metrics.measure(out.frames, FPS, phones, clip.duration_s)
-    # today: closure 1.00 (9 p/b/m), open 0.64, rest 1.00, sync 0.82
+    # today: closure 1.00 (9 p/b/m), open 0.86 (0.64 with other settings: it varies), rest 1.00, sync 0.83
     assert m["bilabial_closure"] >= 0.85 and m["open_vowel_opening"] >= 0.55
     assert m["silence_rest"] >= 0.95 and m["sync_r"] >= 0.65
 
