@@ -1,17 +1,20 @@
-"""Quality and speed of the exports (issue 11), on espeak-ng speech with known phone timing.
+"""Quality and speed of the exports (issue 11), on the team's speech sets with phone timing.
 
-    python bench/bench_exports.py [--clips 6] [--fps 30] [--no-engine]
+    python bench/bench_exports.py [--clips 12] [--real 0] [--fps 30] [--no-engine] [--apply]
 
-For each clip (held-out voices and sentences of bench/eval_lipsync.py) the default engine makes a
-track; the exports are then checked against espeak's own phone timing:
+For each held-out clip of the team's speech sets with phone timing (bench/speech_sets: en_synth, espeak
+and festival voices with exact timing; real_read, read speech with a careful alignment) the default
+engine makes a track; the exports are then checked against the reference phones:
 * jaw_r: correlation of the ARKit export's jawOpen with the track's lip gap (lipsync_metrics.gap_curve);
 * bilabial: share of p/b/m of 40 ms or more that overlap a closed-mouth cue: Rhubarb 'A' (rhubarb-json)
   and Oculus 'PP' (visemes-json cues);
 * pauses: share of pauses of 0.3 s or more whose middle (0.1 s trimmed at each end) is all 'X' / 'sil'.
 Three timelines: "engine" (the track as the engine made it: its phones, or, while it gives none, the
-cues read off its landmarks), "timed" (the same track given espeak's phones, i.e. what a v2 track
-carries when the engine's phones are right) and "synthetic" (a track drawn from known phones).
-Speed: every export of a 60 s take (30 fps), best of 3. Results: bench/results/exports.json.
+cues read off its landmarks), "timed" (the same track given the reference phones, one ARPAbet phone
+per mouth class, i.e. what a v2 track carries when the engine's phones are right) and "synthetic" (a
+track drawn from known phones).
+Speed: every export of a 60 s take (30 fps), best of 3; with --apply, Apply to character of that take
+onto a mesh with the 52 ARKit keys in real Blender (bpy). Results: bench/results/exports.json.
 """
 
 from __future__ import annotations
@@ -35,19 +38,9 @@ import lipsync_metrics  # noqa: E402
 from makeittalk_blender.core import exports  # noqa: E402
 from makeittalk_blender.core.exports import arkit  # noqa: E402
 
-# espeak mnemonics -> ARPAbet for the "timed" timeline (rough is enough: closures and pauses matter)
-_ESPEAK = {"p": "P", "b": "B", "m": "M", "f": "F", "v": "V", "T": "TH", "D": "DH", "t": "T", "d": "D",
-           "k": "K", "g": "G", "N": "NG", "h": "HH", "tS": "CH", "dZ": "JH", "S": "SH", "Z": "ZH", "s": "S",
-           "z": "Z", "n": "N", "l": "L", "r": "R", "w": "W", "j": "Y", "3:": "ER", "3": "ER", "a": "AE",
-           "A:": "AA", "aa": "AA", "0": "AA", "V": "AH", "@": "AH", "@2": "AH", "@5": "AH", "O:": "AO",
-           "O": "AO", "aU": "AW", "aI": "AY", "E": "EH", "e": "EH", "eI": "EY", "I": "IH", "i": "IY",
-           "i:": "IY", "oU": "OW", "OI": "OY", "U": "UH", "u:": "UW", "u": "UW"}
-
-
-def arpabet(p: str) -> str:
-    if lipsync_metrics.is_pause(p):
-        return "SIL"
-    return _ESPEAK.get(p, _ESPEAK.get(p.rstrip("#;"), "AH"))
+# the reference phones' mouth class -> one ARPAbet phone of that class, for the "timed" timeline
+CLASS_ARPA = {"bil": "P", "open": "AA", "schwa": "AH", "mid": "EH", "close": "IY", "fv": "F", "cons": "T",
+              "sil": "SIL"}
 
 
 def _overlaps(a: float, b: float, spans) -> bool:
@@ -63,7 +56,7 @@ def _covered(a: float, b: float, spans) -> bool:
 
 
 def score(track, truth, duration) -> dict:
-    """truth: [(espeak phone, start, end)]."""
+    """truth: [(label, start, end, class)] (bench/speech_sets' reference phones)."""
     jaw = arkit.weights(track.channels)[:, arkit.NAMES.index("jawOpen")]
     gap = lipsync_metrics.gap_curve(track.frames)
     jaw_r = float(np.corrcoef(jaw, gap)[0, 1]) if jaw.std() > 0 and gap.std() > 0 else float("nan")
@@ -73,7 +66,7 @@ def score(track, truth, duration) -> dict:
     closed_pp = [(c["start"], c["end"]) for c in vis if c["viseme"] == "PP"]
     rest_x = [(c["start"], c["end"]) for c in cues if c["value"] == "X"]
     rest_sil = [(c["start"], c["end"]) for c in vis if c["viseme"] == "sil"]
-    bil = [(s, e) for p, s, e in truth if p in lipsync_metrics.BILABIAL and e - s >= 0.04]
+    bil = [(s, e) for _, s, e, c in truth if c == "bil" and e - s >= 0.04]
     pauses = [(s + 0.1, e - 0.1) for s, e in lipsync_metrics.pauses_of(truth, duration)]
     rate = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
     return {"jaw_r": jaw_r,
@@ -84,8 +77,10 @@ def score(track, truth, duration) -> dict:
             "n_bilabial": len(bil), "n_pauses": len(pauses)}
 
 
-def engine_rows(n_clips: int, fps: float) -> list[dict]:
+def engine_rows(sets: dict, fps: float) -> list[dict]:
+    """sets: {set name: how many held-out clips (0 = all)}."""
     import eval_lipsync
+    import speech_data
     from makeittalk_server import engines, pipeline
     from makeittalk_server.audio import SR, AudioClip
     from makeittalk_server.config import Settings
@@ -94,27 +89,25 @@ def engine_rows(n_clips: int, fps: float) -> list[dict]:
     settings = Settings()
     rest = eval_lipsync.rest_face()
     engines.get("default", settings).warm()
-    voices, sentences = eval_lipsync.HELDOUT["voices"], eval_lipsync.HELDOUT["sentences"]
     rows = []
-    for k in range(n_clips):
-        voice, rate = voices[k % len(voices)]
-        si = (k + k // len(voices)) % len(sentences)           # 12 clips: every voice with two sentences
-        text = sentences[si]
-        x, phones, _ = eval_lipsync.synth(text, voice, rate)
-        x = np.r_[np.zeros(int(0.4 * SR), np.float32), x, np.zeros(int(0.5 * SR), np.float32)]
-        truth = [(p, s + 0.4, e + 0.4) for p, s, e in phones]
-        clip = AudioClip(samples=x, raw=x[:, None], source_sr=SR)
-        params = JobParams(fps=fps, rest_landmarks=rest[:, :2].tolist())
-        track = pipeline.make_track(clip, None, params, settings, width=512, height=512)
-        lm = lipsync_metrics.measure(track.frames, fps, truth, clip.duration_s)
-        row = {"voice": voice, "sentence": si, "engine_phones": len(track.phones),
-               "landmarks_bilabial_closure": lm["bilabial_closure"], "landmarks_silence_rest": lm["silence_rest"]}
-        row["engine"] = score(track, truth, clip.duration_s)
-        timed = [{"start": s, "end": e, "phone": arpabet(p), "conf": 1.0} for p, s, e in truth]
-        row["timed"] = score(dataclasses.replace(track, phones=timed, channels=track.channels), truth, clip.duration_s)
-        rows.append(row)
-        print(f"{voice:16s} s{row['sentence']} landmarks closed={lm['bilabial_closure']:.2f} "
-              f"rest={lm['silence_rest']:.2f} | engine {_fmt(row['engine'])} | timed {_fmt(row['timed'])}", flush=True)
+    for name, limit in sets.items():
+        clips = speech_data.clips(name, "heldout")
+        for clip_ in clips[:limit or None]:
+            x = clip_.samples()
+            clip = AudioClip(samples=x, raw=x[:, None], source_sr=SR)
+            truth = lipsync_metrics.classed(clip_.phones)
+            params = JobParams(fps=fps, rest_landmarks=rest[:, :2].tolist())
+            track = pipeline.make_track(clip, None, params, settings, width=512, height=512)
+            lm = lipsync_metrics.measure(track.frames, fps, truth, clip.duration_s)
+            row = {"set": name, "clip": clip_.id, "engine_phones": len(track.phones),
+                   "landmarks_bilabial_closure": lm["bilabial_closure"], "landmarks_silence_rest": lm["silence_rest"]}
+            row["engine"] = score(track, truth, clip.duration_s)
+            timed = [{"start": s, "end": e, "phone": CLASS_ARPA.get(c, "T"), "conf": 1.0} for _, s, e, c in truth]
+            row["timed"] = score(dataclasses.replace(track, phones=timed, channels=track.channels), truth,
+                                 clip.duration_s)
+            rows.append(row)
+            print(f"{clip_.id:28s} landmarks closed={lm['bilabial_closure']:.2f} rest={lm['silence_rest']:.2f} | "
+                  f"engine {_fmt(row['engine'])} | timed {_fmt(row['timed'])}", flush=True)
     return rows
 
 
@@ -122,8 +115,8 @@ def synthetic_row() -> dict:
     from export_helpers import phone_track
 
     t = phone_track(repeat=3)
-    truth = [({"P": "p", "B": "b", "M": "m", "SIL": "_"}.get(p["phone"], p["phone"].lower()), p["start"], p["end"])
-             for p in t.phones]
+    classes = {"P": "bil", "B": "bil", "M": "bil", "SIL": "sil"}
+    truth = [(p["phone"], p["start"], p["end"], classes.get(p["phone"], "cons")) for p in t.phones]
     return score(t, truth, t.duration_s)
 
 
@@ -142,14 +135,46 @@ def speed() -> dict:
     return out
 
 
+def apply_speed(tmp: Path) -> dict:
+    """Apply to character in real Blender (bpy): a 60 s take onto a mesh with all 52 ARKit keys."""
+    import bpy
+
+    import makeittalk_blender
+    from export_helpers import phone_track
+
+    sys.path.insert(0, str(ROOT / "tests" / "blender"))
+    from character_helpers import mesh_with_keys, settings
+
+    makeittalk_blender.register()
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    take = phone_track(repeat=20)
+    path = tmp / "take60.json"
+    take.save(path)
+    ob = mesh_with_keys(bpy, scene, list(arkit.NAMES))
+    settings(scene, ob, path)
+    bpy.ops.makeittalk.character_map()
+    t0 = time.perf_counter()
+    bpy.ops.makeittalk.character_apply()
+    seconds = time.perf_counter() - t0
+    from makeittalk_blender.blender import properties
+
+    return {"seconds": round(seconds, 3), "take_s": round(take.duration_s, 2), "message": properties.status().message}
+
+
 def _fmt(m: dict) -> str:
     return (f"jaw_r={m['jaw_r']:.3f} A={m['bilabial_A']:.2f} PP={m['bilabial_PP']:.2f} "
             f"X={m['pause_X']:.2f} sil={m['pause_sil']:.2f} (n={m['n_bilabial']}/{m['n_pauses']})")
 
 
 def _mean(rows, which: str) -> dict:
-    keys = ("jaw_r", "bilabial_A", "bilabial_PP", "pause_X", "pause_sil")
-    out = {k: round(float(np.nanmean([r[which][k] for r in rows])), 4) for k in keys}
+    """jaw_r: mean over clips; the rates pooled over all p/b/m and pauses of the rows."""
+    out = {"jaw_r": round(float(np.nanmean([r[which]["jaw_r"] for r in rows])), 4)}
+    for key, n in (("bilabial_A", "n_bilabial"), ("bilabial_PP", "n_bilabial"), ("pause_X", "n_pauses"),
+                   ("pause_sil", "n_pauses")):
+        hits = sum(r[which][key] * r[which][n] for r in rows if r[which][n])
+        total = sum(r[which][n] for r in rows)
+        out[key] = round(hits / total, 4) if total else float("nan")
     out["n_bilabial"] = int(sum(r[which]["n_bilabial"] for r in rows))
     out["n_pauses"] = int(sum(r[which]["n_pauses"] for r in rows))
     return out
@@ -157,24 +182,32 @@ def _mean(rows, which: str) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--clips", type=int, default=6)
+    ap.add_argument("--clips", type=int, default=12, help="held-out clips of en_synth (0: all 42)")
+    ap.add_argument("--real", type=int, default=0, help="held-out clips of real_read (0: all 11)")
     ap.add_argument("--fps", type=float, default=30.0)
     ap.add_argument("--no-engine", action="store_true", help="only the synthetic track and the speed")
+    ap.add_argument("--apply", action="store_true", help="also time Apply to character in bpy (needs bpy)")
     a = ap.parse_args(argv)
     figures = {"synthetic": synthetic_row(), "speed": speed()}
     print("synthetic", _fmt(figures["synthetic"]))
     print("speed (60 s take):", {k: v["seconds"] for k, v in figures["speed"].items() if isinstance(v, dict)})
-    if not a.no_engine:
-        import espeak_timing
+    if a.apply:
+        import tempfile
 
-        if not espeak_timing.available():
-            print("espeak-ng is not installed: engine rows skipped")
-        else:
-            rows = engine_rows(a.clips, a.fps)
-            figures.update(clips=rows, engine=_mean(rows, "engine"), timed=_mean(rows, "timed"),
-                           landmarks_bilabial_closure=float(np.mean([r["landmarks_bilabial_closure"] for r in rows])))
-            print("engine", _fmt(figures["engine"]))
-            print("timed ", _fmt(figures["timed"]))
+        with tempfile.TemporaryDirectory() as tmp:
+            figures["apply_to_character_60s"] = apply_speed(Path(tmp))
+        print("apply to character, 60 s take, 52 keys:", figures["apply_to_character_60s"]["seconds"], "s")
+    if not a.no_engine:
+        rows = engine_rows({"en_synth": a.clips, "real_read": a.real}, a.fps)
+        for name in ("en_synth", "real_read"):
+            part = [r for r in rows if r["set"] == name]
+            if part:
+                figures[name] = {"clips": len(part), "engine": _mean(part, "engine"), "timed": _mean(part, "timed"),
+                                 "landmarks_bilabial_closure": float(np.nanmean([r["landmarks_bilabial_closure"] for r in part])),
+                                 "landmarks_silence_rest": float(np.nanmean([r["landmarks_silence_rest"] for r in part]))}
+                print(name, "engine", _fmt(figures[name]["engine"]))
+                print(name, "timed ", _fmt(figures[name]["timed"]))
+        figures["clips"] = rows
     from benchlib import write_result
 
     print("wrote", write_result("exports", figures))

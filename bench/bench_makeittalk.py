@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--device", default=None)
     ap.add_argument("--precision", choices=("exact", "fast"), default="exact")
     ap.add_argument("--deviation", action="store_true", help="fast vs exact on the parity clips")
+    ap.add_argument("--compare", action="store_true",
+                    help="exact vs fast in CPU seconds (steady on a shared machine; use --threads 1), then exit")
     args = ap.parse_args()
 
     import torch
@@ -74,6 +76,11 @@ def main() -> None:
     from makeittalk_server.engines.makeittalk import audio2landmark as A
     from makeittalk_server.engines.makeittalk import i2i
 
+    if args.compare:
+        compare(args, ckpt, par, device)
+        if tmp:
+            tmp.cleanup()
+        return
     pcm = clip_20s(par)
     seconds = pcm.shape[0] / 16000
     rest = np.load(par / "inputs/portrait_obama_landmarks_68x3.npy")
@@ -163,6 +170,60 @@ def main() -> None:
     print("wrote", bench_result(f"makeittalk_{args.precision}", figures))
     if tmp:
         tmp.cleanup()
+
+
+def compare(args, ckpt: Path, par: Path, device: str) -> None:
+    """Exact vs fast on the 20 s clip and on i2i frames, in CPU seconds of this process (and wall)."""
+    import cv2
+    import torch
+
+    from makeittalk_server.engines.makeittalk import audio2landmark as A
+    from makeittalk_server.engines.makeittalk import i2i
+    from makeittalk_server.engines.makeittalk.fast import fast_models
+
+    pcm, rest = clip_20s(par), np.load(par / "inputs/portrait_obama_landmarks_68x3.npy")
+    exact = A.Models.load(ckpt, device)
+    models = {"exact": exact, "fast": fast_models(exact)}
+    figs = {"threads": torch.get_num_threads(), "clip_s": pcm.shape[0] / 16000, "load_avg_start": os.getloadavg()[0]}
+    for name, m in models.items():
+        A.animate(m, pcm[:32000], rest)                      # warm-up
+        cpu, wall, branch = [], [], []
+        for _ in range(args.runs):
+            c, t = time.process_time(), time.perf_counter()
+            r = A.animate(m, pcm, rest)
+            cpu.append(time.process_time() - c)
+            wall.append(time.perf_counter() - t)
+            branch.append(r.timings["landmark branches"])
+        figs[name] = {"cpu_s": statistics.median(cpu), "wall_s": statistics.median(wall),
+                      "branches_wall_s": statistics.median(branch), "load_avg": os.getloadavg()[0]}
+        print(f"{name}: audio->landmarks CPU {statistics.median(cpu):.2f} s, wall {statistics.median(wall):.2f} s "
+              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    figs["a2l_cpu_speedup_fast_over_exact"] = figs["exact"]["cpu_s"] / figs["fast"]["cpu_s"]
+    gen = i2i.load_generator(ckpt / "ckpt_116_i2i_comb.pth", device)
+    photo = cv2.imread(str(par / "inputs/portrait_obama.jpg"))
+    frames = np.load(par / "clipA/track_final_px.npy")[: args.i2i_frames]
+    for name in ("exact", "fast"):
+        list(i2i.generate_frames(gen, frames[:4], photo, batch=4, precision=name))
+        # CPU per batch; the fast path's first batch includes its calibration (once per job)
+        stamps, c0 = [], time.process_time()
+        t = time.perf_counter()
+        for k, _ in enumerate(i2i.generate_frames(gen, frames, photo, batch=args.i2i_batch, precision=name), 1):
+            if k % args.i2i_batch == 0:
+                stamps.append(time.process_time())
+        wall, n = time.perf_counter() - t, len(frames)
+        first = stamps[0] - c0
+        steady = (stamps[-1] - stamps[0]) / max(1, n - args.i2i_batch)
+        figs[f"i2i_{name}"] = {"frames": n, "first_batch_cpu_s": first, "steady_cpu_s_per_frame": steady,
+                               "wall_s_per_frame": wall / n, "load_avg": os.getloadavg()[0]}
+        print(f"i2i {name}: {steady:.3f} CPU s/frame after the first batch ({first:.2f} CPU s for the first "
+              f"{args.i2i_batch}, calibration included for fast); {wall / n:.3f} wall s/frame "
+              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    figs["i2i_cpu_speedup_fast_over_exact"] = (figs["i2i_exact"]["steady_cpu_s_per_frame"]
+                                               / figs["i2i_fast"]["steady_cpu_s_per_frame"])
+    figs["deviation_px"] = deviation(exact, par)
+    print(f"fast/exact CPU speed-up: audio->landmarks {figs['a2l_cpu_speedup_fast_over_exact']:.2f}x, "
+          f"i2i {figs['i2i_cpu_speedup_fast_over_exact']:.2f}x")
+    print("wrote", bench_result("makeittalk_compare", figs))
 
 
 def deviation(exact_models, par: Path) -> dict:

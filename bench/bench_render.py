@@ -136,10 +136,10 @@ def bench_reference(size: int, frames=(0, 4, 8)) -> dict:
     return {"size": f"{size}x{size}", "frames": list(frames), "mad": round(float(np.mean(mads)), 4), "max": worst}
 
 
-def bench_blender(size: int, frames=(0, 3, 6, 9), aa: str | None = None) -> dict:
+def bench_blender(size: int, frames=(0, 3, 6, 9), aa: str | None = None, track=None) -> dict:
     """Warp vs Blender (Workbench, the add-on's scene of the same track, dense vertices coupled to
     their landmarks as the warp moves them), mean abs difference in levels."""
-    track = talking_track(n=max(frames) + 1)
+    track = track or talking_track(n=max(frames) + 1)
     plan = WarpPlan(track, portrait(), size, size)
     got = blender_frames(track, size, frames, aa=aa)
     if isinstance(got, str):
@@ -270,6 +270,12 @@ def main() -> int:
             figures["blender"].append(r)
             print(f"warp vs Blender {r['size']} (anti-aliasing {r['anti_aliasing']}): mean abs diff {r['mad']:.3f} / 255 "
                   f"(mouth region {r['mad_mouth']:.3f}; per frame {r['per_frame']}; max {r['max']})")
+        from render_figures import blink_frames
+
+        r = figures["blender_blink"] = bench_blender(512, (0, 1, 2), track=track_of(blink_frames(rest()), rest()))
+        if "error" not in r:
+            print(f"warp vs Blender {r['size']}, a blink (open, half, shut): mean abs diff {r['mad']:.3f} / 255 "
+                  f"(per frame {r['per_frame']})")
     print("\nwrote", write_result("render", figures))
     return 0
 

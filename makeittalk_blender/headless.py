@@ -231,6 +231,7 @@ def run(args) -> int:
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     register()
+    bpy.context.scene["makeittalk_owned"] = True    # a scene made for this job: the add-on may set it up
     _animate(bpy, args, url, token, t_start)
     scene = bpy.context.scene
     engine_id = _setup_render(scene, args)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..core import face_rig
 from ..core import track_math as tm
-from . import compat
+from . import compat, mesh
 
 UNIT_FRACTION = 0.1        # a landmark key at value 1 moves its point by 10% of the image's larger side
 SLIDER = 10.0
@@ -52,3 +52,4 @@ def ensure_face_keys(ob, rest: np.ndarray, width: int, height: int) -> None:
             off = np.zeros((68, 2))
             off[i, a] = step
             _add(ob, tm.landmark_key_name(i, axis), base, off, pm.scale, -SLIDER, SLIDER)
+    mesh.couple_keys(ob)       # the dense vertices (lips, chin, lids, teeth) follow their landmarks, as in the warp

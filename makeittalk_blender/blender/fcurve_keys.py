@@ -1,5 +1,6 @@
 """Sparse keys (core.keyreduce.Keys) into F-curves in bulk: Bezier keys with aligned handles at thirds,
-so Blender evaluates exactly the curve the reduction checked."""
+so Blender evaluates exactly the curve the reduction checked; a kink keeps its broken tangent (free
+handles)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,20 @@ import numpy as np
 
 from ..core.keyreduce import Keys
 
-_BEZIER, _ALIGNED, _FREE = "BEZIER", "ALIGNED", "FREE"
+_CODES: dict = {}
+
+
+def _codes(kp) -> dict:
+    """The stored integers of the enum values (they differ from the menu order): learnt once, by name."""
+    if not _CODES:
+        p = kp[0]
+        a = np.zeros(len(kp), dtype=np.int32)
+        for attr, names in (("handle_left_type", ("FREE", "ALIGNED")), ("interpolation", ("BEZIER",))):
+            for name in names:
+                setattr(p, attr, name)
+                kp.foreach_get(attr, a)
+                _CODES[name] = int(a[0])
+    return _CODES
 
 
 def write_keys(fc, keys: Keys, frame0: float, scale: float = 1.0, offset: float = 0.0) -> None:
@@ -21,10 +35,11 @@ def write_keys(fc, keys: Keys, frame0: float, scale: float = 1.0, offset: float 
     co[:, 1] = k.values
     left, right = k.handles(frame0)
     kp.foreach_set("co", co.ravel())
-    broken = k.broken
-    for p, b in zip(kp, broken):      # enum values by name: their integers differ from the UI order
-        p.interpolation = _BEZIER
-        p.handle_left_type = p.handle_right_type = _FREE if b else _ALIGNED   # a kink keeps its broken tangent
+    c = _codes(kp)
+    kp.foreach_set("interpolation", np.full(n, c["BEZIER"], dtype=np.int32))
+    types = np.where(k.broken, c["FREE"], c["ALIGNED"]).astype(np.int32)
+    kp.foreach_set("handle_left_type", types)
+    kp.foreach_set("handle_right_type", types)
     kp.foreach_set("handle_left", left.astype(np.float32).ravel())
     kp.foreach_set("handle_right", right.astype(np.float32).ravel())
     fc.update()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 import uuid
 
 import bpy
@@ -18,6 +17,7 @@ from ..core.template_face import template_landmarks
 from ..core.wording import plain
 from . import (compat, frames_strip, preferences, properties, runtime, scene_builder, scene_settings,
                server_process, settings_ops, sound_source, track_export)
+from .server_start import wait_for_server_task
 from .landmark_edit import leave_edit_mode
 
 
@@ -57,7 +57,7 @@ def record_health(health: dict) -> str:
     s.server_ok = True
     engines = [e for e in health.get("engines") or [] if isinstance(e, dict) and e.get("name")]
     properties.set_engines([e["name"] for e in engines if e.get("ready")])
-    s.engines_note = "; ".join(f"{e['name'].title()} is not ready: {plain(str(e.get('reason') or 'no reason given'))}"
+    s.engines_note = "; ".join(f"{properties.engine_title(e['name'])} is not ready: {plain(str(e.get('reason') or 'no reason given'))}"
                                for e in engines if not e.get("ready"))
     renderers = health.get("renderers") or []
     names = [r.get("name") if isinstance(r, dict) else str(r) for r in renderers
@@ -65,7 +65,7 @@ def record_health(health: dict) -> str:
     s.renderers = ",".join(n for n in names if n)
     ready = [e["name"] for e in engines if e.get("ready")]
     device = "the graphics card" if str(health.get("device", "")).startswith("cuda") else "the processor"
-    return (f"The server runs on {device}; engines ready: {', '.join(n.title() for n in ready) or 'none'}")
+    return (f"The server runs on {device}; engines ready: {', '.join(properties.engine_title(n) for n in ready) or 'none'}")
 
 
 def _health_done(health: dict) -> None:
@@ -73,6 +73,7 @@ def _health_done(health: dict) -> None:
 
 
 def _fail(op, message: str):
+    message = plain(message)
     properties.status().error = message
     op.report({"ERROR"}, message)
     return {"CANCELLED"}
@@ -119,32 +120,6 @@ class MAKEITTALK_OT_test_server(_NotBusy, bpy.types.Operator):
     def execute(self, context):
         properties.status().server_ok = False
         return _start(self, jobs.health_task(make_client(context)), _health_done, "Testing server")
-
-
-def wait_for_server_task(client: Client, proc_alive, timeout_s: float = 180.0) -> jobs.Task:
-    """Health until the freshly started server answers (its first start imports torch: slow)."""
-    def fn(task):
-        task.report(phase="starting", stage="starting the server")
-        t0 = time.monotonic()
-        while True:
-            task.check()
-            try:
-                return client.health()
-            except ClientError as e:
-                if e.code != "server_down" and e.code != "timeout":
-                    raise
-            if not proc_alive():
-                raise ClientError("server_exited", f"the server stopped while starting (exit code "
-                                  f"{server_process.exit_code()}); see the log in the temporary folder "
-                                  "(makeittalk-server.log)")
-            waited = time.monotonic() - t0
-            if waited > timeout_s:
-                raise ClientError("timeout", f"the server did not answer within {timeout_s:.0f} s")
-            task.report(progress=min(0.95, waited / timeout_s),
-                        stage=f"waiting for the server to load its models ({waited:.0f} s of at most "
-                              f"{timeout_s:.0f} s; the first start takes longest)")
-            time.sleep(0.5)
-    return jobs.Task("start-server", fn)
 
 
 class MAKEITTALK_OT_start_server(_NotBusy, bpy.types.Operator):
@@ -225,7 +200,7 @@ class MAKEITTALK_OT_place_template(_NotBusy, bpy.types.Operator):
 
 def _build(scene, track, image: str, audio: str | None, start: int = 1, source: str = "", strip=None):
     ob = scene_builder.build_scene(scene, track, image, audio, start_frame=start, source=source,
-                                   add_sound=strip is None)
+                                   add_sound=strip is None, tol_px=scene.makeittalk.key_tolerance)
     if strip is not None:
         for id_block in (ob.data.shape_keys, scene_builder.find_role(scene, "head")):
             sound_source.trim_take(id_block, ob["take"], strip)
@@ -350,8 +325,7 @@ class MAKEITTALK_OT_import_track(bpy.types.Operator, ImportHelper):
         try:
             track = trackfile.load(self.filepath)
             audio = _abs(settings.audio_path)
-            ob = scene_builder.build_scene(context.scene, track, _abs(settings.image_path),
-                                           audio if os.path.isfile(audio) else None)
+            ob = _build(context.scene, track, _abs(settings.image_path), audio if os.path.isfile(audio) else None)
         except (trackfile.TrackFileError, ValueError) as e:
             return _fail(self, str(e))
         properties.status().error = ""
@@ -376,7 +350,7 @@ class MAKEITTALK_OT_export_track(bpy.types.Operator, ExportHelper):
             track = track_export.track_from_scene(context.scene)
             trackfile.save(track, self.filepath)
         except (ValueError, OSError) as e:
-            return _fail(self, f"cannot export the track: {e}")
+            return _fail(self, f"cannot export the track: {plain(e)}")
         properties.status().message = f"Track written: {track.n_frames} frames"
         return {"FINISHED"}
 

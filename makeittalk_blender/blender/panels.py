@@ -65,6 +65,7 @@ class VIEW3D_PT_makeittalk(bpy.types.Panel):
         row.prop(s, "emotion", text="")
         row.prop(s, "intensity")
         box.prop(s, "transcript")
+        box.prop(s, "key_tolerance")
 
         col = layout.column(align=True)
         col.scale_y = 1.4
@@ -108,8 +109,9 @@ def _draw_take(layout, scene) -> None:
     _wrapped(box, confidence.describe(rec.get("confidence") or {}), icon="SPEAKER")
     if rec.get("locked"):
         box.label(text=f"{rec['locked']} locked keys kept their pose", icon="LOCKED")
-    _wrapped(box, "Edit in the 'MIT Edits' action (Add mode): your keys stay when you Animate again; "
-                  "keyframe type Extreme locks a pose", icon="BLANK1")
+    _wrapped(box, "Pose with the MIT handles or the shape key sliders and key them: they go to the "
+                  "'MIT Edits' layer and stay when you Animate again", icon="BLANK1")
+    box.operator("makeittalk.lock_keys", icon="LOCKED")
 
 
 CLASSES = (VIEW3D_PT_makeittalk,)

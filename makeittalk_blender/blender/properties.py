@@ -13,12 +13,17 @@ _engine_items = list(_KNOWN_ENGINES[:1])   # kept alive for Blender; only what i
 
 
 _ENGINE_HELP = {n: d for n, _t, d in _KNOWN_ENGINES}
+_ENGINE_TITLE = {n: t for n, t, _d in _KNOWN_ENGINES}
+
+
+def engine_title(name: str) -> str:
+    return _ENGINE_TITLE.get(name, name.replace("_", " ").title())
 
 
 def set_engines(names) -> None:
     """Engines the server reported ready (health), the only ones the engine menu offers."""
     global _engine_items
-    items = [(n, n.title(), _ENGINE_HELP.get(n, "An engine of the server")) for n in names if n]
+    items = [(n, engine_title(n), _ENGINE_HELP.get(n, "An engine of the server")) for n in names if n]
     _engine_items = items or list(_KNOWN_ENGINES[:1])
 
 
@@ -52,6 +57,9 @@ class MITSettings(bpy.types.PropertyGroup):
     intensity: FloatProperty(name="Intensity", default=0.5, min=0.0, max=1.0, subtype="FACTOR")
     seed: IntProperty(name="Seed", default=0, min=0)
     transcript: StringProperty(name="Transcript", default="", description="What is said (optional: improves lip timing)")
+    key_tolerance: FloatProperty(name="Key tolerance", default=0.25, min=0.01, max=5.0, precision=2,
+                                 description="How far (pixels) the sparse keys may stray from the prediction: "
+                                             "larger means fewer keys to edit")
     audio_source: EnumProperty(name="Audio from", default="FILE", items=[
         ("FILE", "File", "The audio file above; the take starts at frame 1"),
         ("STRIPS", "Sound strips", "The sound strips of the Video Sequencer (the selected ones, else all): "

@@ -43,13 +43,16 @@ def advice(scene) -> list:
     elif scene.display.shading.color_type != "TEXTURE":
         out.append("Workbench shows the portrait only with Texture colours")
     if scene.view_settings.view_transform != "Standard":
-        out.append(f"the '{scene.view_settings.view_transform}' view transform changes the portrait's colours")
+        out.append(f"The '{scene.view_settings.view_transform}' view transform changes the portrait's colours")
     w, h = (int(v) for v in ob["image_size"])
     want = portrait_resolution(w, h)
     r = scene.render
     if r.resolution_x * want[1] != r.resolution_y * want[0]:
-        out.append(f"the render size {r.resolution_x}x{r.resolution_y} does not have the portrait's shape "
+        out.append(f"The render size {r.resolution_x}x{r.resolution_y} does not have the portrait's shape "
                    f"({want[0]}x{want[1]} would)")
+    if getattr(scene, "sync_mode", "AUDIO_SYNC") != "AUDIO_SYNC" and any(
+            st.type == "SOUND" for st in compat.all_strips(scene)):
+        out.append("Playback 'Sync to Audio' keeps the lips with the sound (Timeline > Playback)")
     if frames_override(scene):
         out.append("F12 shows the server's frames, not the 3D scene (see 'F12 shows' above)")
     return out
@@ -73,6 +76,7 @@ def apply_recommended(scene) -> None:
     cam = find_role(scene, "camera")
     if cam is not None:
         scene.camera = cam
+    scene.sync_mode = "AUDIO_SYNC"
     show_textures_in_viewports()
 
 

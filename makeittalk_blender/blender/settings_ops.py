@@ -29,3 +29,32 @@ class MAKEITTALK_OT_use_recommended_render(bpy.types.Operator):
 
 
 CLASSES = (MAKEITTALK_OT_use_recommended_render,)
+
+
+class MAKEITTALK_OT_lock_keys(bpy.types.Operator):
+    bl_idname = "makeittalk.lock_keys"
+    bl_label = "Lock selected edit keys"
+    bl_description = ("Selected keys of the Edits layers hold their pose when you Animate again (they become "
+                      "Extreme keys); run it again to unlock")
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        from . import compat, nla_layers
+        from .objects import find_role
+
+        ob, head = find_role(context.scene, "portrait"), find_role(context.scene, "head")
+        ids = [x for x in (ob.data.shape_keys if ob is not None else None, head) if x is not None]
+        keys = [kp for id_block in ids if id_block.animation_data and id_block.animation_data.action
+                for fc in compat.action_slot_fcurves(id_block.animation_data.action, compat.active_slot(id_block))
+                for kp in fc.keyframe_points if kp.select_control_point]
+        if not keys:
+            self.report({"WARNING"}, "select keys of the MIT Edits actions first (Graph Editor or Dope Sheet)")
+            return {"CANCELLED"}
+        lock = not all(kp.type == nla_layers.LOCK_TYPE for kp in keys)
+        for kp in keys:
+            kp.type = nla_layers.LOCK_TYPE if lock else "KEYFRAME"
+        properties.status().message = f"{len(keys)} edit keys {'locked' if lock else 'unlocked'}"
+        return {"FINISHED"}
+
+
+CLASSES = CLASSES + (MAKEITTALK_OT_lock_keys,)

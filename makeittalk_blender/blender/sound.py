@@ -28,7 +28,8 @@ def add_sound_strip(scene, audio_path: str, frame_start: int = 1, channel: int =
             raise
         return None  # the take must not be lost for want of a sound strip
     strip["makeittalk"] = "audio"
-    scene.sync_mode = "AUDIO_SYNC"  # playback keeps lips and sound together
+    if scene.get("makeittalk_owned"):      # the add-on's own scene; elsewhere the panel suggests it
+        scene.sync_mode = "AUDIO_SYNC"     # playback keeps lips and sound together
     return strip
 
 

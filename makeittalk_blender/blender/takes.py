@@ -136,6 +136,8 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
     ob["take"] = take
     ob["track_engine"] = track.engine
     ob["track_params"] = json.dumps(track.params)
+    ob["track_phones"] = json.dumps(list(getattr(track, "phones", None) or []))   # for exports / Apply to character
+    ob["track_words"] = json.dumps(list(getattr(track, "words", None) or []))
     ob["track_duration_s"] = float(track.duration_s)
     return ob
 

@@ -144,7 +144,8 @@ def coefficients(rest, values: dict, n: int) -> np.ndarray:
     values as they are."""
     lm = np.asarray(rest, dtype=np.float64)[:, :2]
     b = basis(lm)
-    mat = np.stack([[raw(lm, (lm + b[drv])[None])[m][0] for m in LINEAR] for drv in LINEAR], axis=1)
+    driven = [raw(lm, (lm + b[drv])[None]) for drv in LINEAR]
+    mat = np.array([[r[m][0] for r in driven] for m in LINEAR])             # measured x driven
     want = np.stack([np.asarray(values.get(name, np.zeros(n)), dtype=np.float64) for name in LINEAR], axis=1)
     funnel = np.asarray(values.get("funnel", np.zeros(n)), dtype=np.float64)
     if funnel.any():

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import face_rig
 from . import keyreduce as kr
-from .trackfile import TrackData, apply_pose, remove_pose
+from .trackfile import TrackData
 
 DEFAULT_TOL_PX = 0.25
 HEAD = ("tx", "ty", "roll_deg", "scale")
@@ -35,8 +35,20 @@ class TakePlan:
         return list(self.head.values()) + list(self.channels.values()) + [k for row in self.residual for k in row]
 
 
-def _poses(head: np.ndarray) -> list:
-    return [{"tx": float(h[0]), "ty": float(h[1]), "roll_deg": float(h[2]), "scale": float(h[3])} for h in head]
+def _pose_matrices(head: np.ndarray) -> np.ndarray:
+    """n x 2 x 2: scale * R(roll), the track's head-pose convention (trackfile.pose_matrix) for all frames."""
+    r = np.radians(head[:, 2])
+    c, s = np.cos(r) * head[:, 3], np.sin(r) * head[:, 3]
+    return np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+
+
+def _remove_pose(points: np.ndarray, head: np.ndarray, pivot: np.ndarray) -> np.ndarray:
+    inv = np.linalg.inv(_pose_matrices(head))
+    return np.einsum("nij,nkj->nki", inv, points - pivot - head[:, None, :2]) + pivot
+
+
+def _apply_pose(points: np.ndarray, head: np.ndarray, pivot: np.ndarray) -> np.ndarray:
+    return np.einsum("nij,nkj->nki", _pose_matrices(head), points - pivot) + pivot + head[:, None, :2]
 
 
 def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX) -> TakePlan:
@@ -47,21 +59,20 @@ def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX) -> TakePlan:
     head = np.array([[p.get(k, 1.0 if k == "scale" else 0.0) for k in HEAD] for p in track.head_pose], dtype=np.float64)
     radius = float(np.linalg.norm(rest - pivot, axis=1).max()) or 1.0
     head_tol = (tol_px, tol_px, math.degrees(tol_px / radius), tol_px / radius)
-    head_keys = {name: kr.reduce(head[:, j], t) for j, (name, t) in enumerate(zip(HEAD, head_tol))}
+    head_keys = dict(zip(HEAD, kr.reduce_many(head.T, head_tol)))
     head_r = np.stack([kr.evaluate(head_keys[name], n) for name in HEAD], axis=1)
-    poses = _poses(head_r)
 
-    expr = np.stack([remove_pose(frames[k], poses[k], pivot)[:, :2] - rest for k in range(n)])
+    expr = _remove_pose(frames, head_r, pivot) - rest
     basis = face_rig.basis_matrix(rest)
     values = face_rig.project(expr, basis)
     ppu = face_rig.pixels_per_unit(basis)
-    channels = {name: kr.reduce(values[:, c], tol_px / max(ppu[c], 1e-9))
-                for c, name in enumerate(face_rig.CHANNELS)}
+    channels = dict(zip(face_rig.CHANNELS, kr.reduce_many(values.T, tol_px / np.maximum(ppu, 1e-9))))
     values_r = np.stack([kr.evaluate(channels[name], n) for name in face_rig.CHANNELS], axis=1)
     res = face_rig.residual(expr, values_r, basis)
     # the pose scales the residual's error on its way to the image; split the tolerance over x and y
     res_tol = tol_px / math.sqrt(2.0) / max(1.0, float(np.abs(head_r[:, 3]).max()))
-    residual = [[kr.reduce(res[:, i, a], res_tol) for a in range(2)] for i in range(68)]
+    flat = kr.reduce_many(res.reshape(n, 136).T, res_tol)
+    residual = [[flat[2 * i], flat[2 * i + 1]] for i in range(68)]
     plan = TakePlan(n, head_keys, channels, residual, basis, tol_px)
     plan.stats = key_stats(plan)
     plan.stats["max_error_px"] = float(np.linalg.norm(reconstruct(plan, track) - frames, axis=2).max())
@@ -79,10 +90,7 @@ def reconstruct(plan: TakePlan, track: TrackData) -> np.ndarray:
         for a in range(2):
             res[:, i, a] = kr.evaluate(plan.residual[i][a], n)
     expr = (values @ plan.basis).reshape(n, 68, 2) + res
-    out = np.empty((n, 68, 2))
-    for k, pose in enumerate(_poses(head)):
-        out[k] = apply_pose(rest + expr[k], pose, track.pivot)[:, :2]
-    return out
+    return _apply_pose(rest + expr, head, track.pivot)
 
 
 def key_stats(plan: TakePlan) -> dict:

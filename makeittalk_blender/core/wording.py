@@ -16,6 +16,7 @@ _REPLACE = (
     (re.compile(r"\bMAKEITTALK_[A-Z_]+\b"), "the server's settings"),
     (re.compile(r"<[^<>]* at 0x[0-9a-f]+>"), "an item"),
     (re.compile(r"\bbpy\.(data|types)\.[\w.\[\]'\"]+"), "an item"),
+    (re.compile(r"\[Errno \d+\] "), ""),
 )
 _CLASS_PREFIX = re.compile(r"^(?:[A-Z][A-Za-z]*(?:Error|Exception)): ")
 

@@ -15,19 +15,16 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from . import image, landmarks
+    from . import prepare
     from .config import Settings
 
-    img = image.decode(args.portrait, name=args.portrait)
-    res = landmarks.detect(img, Settings.from_env(), prefer=args.detector)
-    out = {"width": int(img.shape[1]), "height": int(img.shape[0]), **res.info(),
-           "landmarks": [[round(float(v), 3) for v in p] for p in res.landmarks]}
+    out = prepare.portrait_landmarks(args.portrait, Settings.from_env(), name=args.portrait, prefer=args.detector)
     text = json.dumps(out, indent=1)
     if args.output == "-":
         print(text)
     else:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
-    for note in res.notes:
+    for note in out["notes"]:
         print(f"makeittalk: note: {note}", file=sys.stderr)
     return 0

@@ -20,6 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--width", type=int, default=None, help="frame width (default: the portrait's)")
     p.add_argument("--height", type=int, default=None, help="frame height (default: the portrait's)")
     p.add_argument("--no-teeth", action="store_true", help="warp: a plain dark mouth cavity")
+    p.add_argument("--mouth", default="auto", choices=("auto", "interior", "portrait"),
+                   help="warp: a mouth made from the portrait's colours (interior), the picture's own open "
+                        "mouth (portrait), or the latter only when the portrait's mouth is open (auto)")
     p.add_argument("--no-paste-back", action="store_true", help="neural: output the 256 px face crop only")
     p.add_argument("--checkpoints", type=Path, default=None, help="folder with ckpt_116_i2i_comb.pth (neural)")
     out = p.add_mutually_exclusive_group(required=True)
@@ -38,7 +41,7 @@ def run(args) -> int:
 
     try:
         req = RenderRequest(renderer=args.renderer, width=args.width, height=args.height,
-                            teeth=not args.no_teeth, paste_back=not args.no_paste_back)
+                            teeth=not args.no_teeth, paste_back=not args.no_paste_back, mouth=args.mouth)
     except ValueError as e:
         raise BadInput("bad_params", f"invalid render options: {e}") from None
     if args.output is not None and args.output.suffix.lower() != ".mp4":

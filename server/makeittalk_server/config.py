@@ -37,6 +37,7 @@ class Settings:
     max_queued_audio_minutes: float = 60.0       # decoded audio held by queued jobs, all together
     decode_slots: int = 2                        # uploads decoded at once; more wait, then 429
     max_uploads: int = 4                         # bodies over 1 MB received at once; more answer 429
+    body_idle_s: float = 30.0                    # a request body silent this long is answered 408
     max_render_gigapixels: float = 40.0          # frames x width x height of one render job
     min_free_disk_mb: float = 512.0              # kept free on the job folder's disk
     max_engines: int = 3                         # engine objects kept loaded (least recently used go)
@@ -57,7 +58,7 @@ class Settings:
             max_audio_mb=float(_env("MAX_AUDIO_MB", 200.0)), max_image_mb=float(_env("MAX_IMAGE_MB", 50.0)),
             max_audio_minutes=float(_env("MAX_AUDIO_MINUTES", 20.0)),
             trusted_hosts=_env_list("TRUSTED_HOSTS"),
-            max_queue=int(_env("MAX_QUEUE", 8)),
+            max_queue=int(_env("MAX_QUEUE", 8)), body_idle_s=float(_env("BODY_IDLE_S", 30.0)),
             max_render_gigapixels=float(_env("MAX_RENDER_GIGAPIXELS", 40.0)),
             checkpoints_dir=_path(_env("CHECKPOINTS", None)),
             face_alignment_dir=_path(_env("FACE_ALIGNMENT_DIR", None)),

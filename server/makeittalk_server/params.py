@@ -30,6 +30,9 @@ class RenderRequest(BaseModel):
     height: Optional[int] = Field(None, ge=16, le=4096)
     paste_back: bool = True          # neural: paste the 256 px face into the full portrait
     teeth: bool = True               # warp: draw teeth in the mouth cavity
+    # warp: "interior" paints a mouth made from the portrait's colours, "portrait" keeps the picture's own
+    # open mouth, "auto" keeps it only when the portrait's mouth is already open
+    mouth: Literal["auto", "interior", "portrait"] = "auto"
 
 
 class JobParams(BaseModel):

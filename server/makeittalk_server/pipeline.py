@@ -9,6 +9,7 @@ import numpy as np
 from .audio import AudioClip
 from .engines.base import EngineInput
 from .params import JobParams
+from . import prepare
 from .prepare import PreparedJob, checkpoint_dir, from_decoded, renderer_for  # noqa: F401  (checkpoint_dir: old callers)
 from .progress import Progress
 from .track import Track, n_frames_for
@@ -35,6 +36,13 @@ def run(prep: PreparedJob, progress: Progress | None = None) -> Track:
     return track
 
 
+def rest_landmarks(image: np.ndarray, params: JobParams, settings, progress=None) -> tuple[np.ndarray, dict]:
+    """The portrait's 68 rest points and how they were found (prepare.rest_landmarks, for callers that
+    hold an image but no prepared job, e.g. the batch's once-per-portrait detection)."""
+    height, width = image.shape[:2]
+    return prepare.rest_landmarks(params, settings, image, int(width), int(height), progress)
+
+
 def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, settings,
                progress: Progress | None = None, width: int | None = None, height: int | None = None,
                rest_info: dict | None = None) -> Track:
@@ -48,7 +56,7 @@ def make_track(audio: AudioClip, image: np.ndarray | None, params: JobParams, se
 def render_frames(track: Track, image: np.ndarray, params: JobParams, settings, out_dir: Path,
                   progress: Progress | None = None) -> int:
     """Render the track to out_dir/frame_000001.png ...; returns the frame count."""
-    import cv2
+    from .image import write_png
 
     progress = progress or Progress()
     renderer = renderer_for(params, settings)
@@ -57,8 +65,7 @@ def render_frames(track: Track, image: np.ndarray, params: JobParams, settings, 
     n = 0
     for i, frame in enumerate(renderer.render(track, image, params.render, progress)):
         progress.check()
-        cv2.imwrite(str(out_dir / f"frame_{i + 1:06d}.png"), np.ascontiguousarray(frame[:, :, ::-1]),
-                    [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        write_png(out_dir / f"frame_{i + 1:06d}.png", frame)   # a full disk fails the job plainly
         n = i + 1
         if i % 8 == 0:
             progress.stage("render", 0.9 + 0.1 * n / max(1, track.n_frames))

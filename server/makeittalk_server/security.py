@@ -7,12 +7,14 @@
 * Token: when one is set, every request must carry `Authorization: Bearer TOKEN` (compared in constant
   time).
 * Body: over the limit is 413, whether the client declared a length or streams a chunked body; at most
-  `max_uploads` large bodies are taken in at once (429 past that), so uploads cannot fill memory or disk.
+  `max_uploads` large bodies are taken in at once (429 past that), so uploads cannot fill memory or disk,
+  and a body that stops arriving for `body_idle_s` seconds is answered 408 (its slot freed).
 * Anything that escapes the app becomes a 500 in plain words; the details go to the server's log only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -72,6 +74,7 @@ class Guard:
         self.limit = body_limit(settings)
         self.max_uploads = max(1, int(getattr(settings, "max_uploads", 4)))
         self.uploads = 0           # large bodies being received now (one event loop: no lock needed)
+        self.idle_s = float(getattr(settings, "body_idle_s", 30.0))
         self.token = (settings.token or "").encode()
         self.hosts = {h.lower().rstrip(".") for h in settings.trusted_hosts}
         bind = (settings.host or "").strip("[]").lower()
@@ -153,16 +156,23 @@ class Guard:
             self.uploads -= 1
 
     async def _guarded(self, scope, receive, send):
-        state = {"seen": 0, "over": False, "started": False}
+        state = {"seen": 0, "over": None, "started": False, "body_done": False}
 
         async def counted_receive():
             if state["over"]:
                 return {"type": "http.disconnect"}
-            msg = await receive()
+            if state["body_done"]:     # after the body, receive() waits for a disconnect: no deadline then
+                return await receive()
+            try:                       # a body that stalls holds an upload slot: not for long
+                msg = await asyncio.wait_for(receive(), timeout=self.idle_s)
+            except asyncio.TimeoutError:
+                state["over"] = "slow"
+                return {"type": "http.disconnect"}
             if msg["type"] == "http.request":
                 state["seen"] += len(msg.get("body", b""))
+                state["body_done"] = not msg.get("more_body", False)
                 if state["seen"] > self.limit:   # a chunked body past the limit: the app sees the client go
-                    state["over"] = True
+                    state["over"] = "large"
                     return {"type": "http.disconnect"}
             return msg
 
@@ -182,9 +192,12 @@ class Guard:
                 traceback.print_exc(file=sys.stderr)
                 return await send_error(send, 500, "internal", "the server hit an unexpected error; its log "
                                         "has the details")
-        if state["over"] and not state["started"]:
+        if state["over"] == "large" and not state["started"]:
             await send_error(send, 413, "too_large", f"request body exceeds the {self.limit / MB:.0f} MB limit",
                              [(b"connection", b"close")])
+        elif state["over"] == "slow" and not state["started"]:
+            await send_error(send, 408, "too_slow", f"the request body stopped arriving for {self.idle_s:g} s; "
+                             "send it again", [(b"connection", b"close")])
 
 
 def plain_failure(what: str, exc: BaseException) -> str:

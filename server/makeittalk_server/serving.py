@@ -6,9 +6,7 @@ computes); the job's preparation is prepare.py's, shared with the command line.
 
 from __future__ import annotations
 
-
-
-from . import __version__, engines, image, landmarks, prepare, renderers, security
+from . import __version__, engines, landmarks, prepare, renderers, security
 from .errors import UserError
 from .jobs import JobManager
 from .params import JobParams
@@ -52,11 +50,7 @@ class Serving:
                 "renderers": renderers.available(self.settings)}
 
     def detect_landmarks(self, image_bytes: bytes) -> dict:
-        img = image.decode(image_bytes)
-        res = landmarks.detect(img, self.settings)
-        return {"width": int(img.shape[1]), "height": int(img.shape[0]), "detector": res.detector,
-                "landmarks": [[round(float(v), 3) for v in p] for p in res.landmarks],
-                "faces_found": res.faces_found, "face_box": res.info()["face_box"], "notes": res.notes}
+        return prepare.portrait_landmarks(image_bytes, self.settings)
 
     def create_job(self, params: JobParams, audio_bytes: bytes, image_bytes: bytes):
         """Prepared now, so a bad input or "no face" is a 4xx at once, not a failed job later."""

@@ -50,9 +50,11 @@ def test_jsonl_rows(media):
         {"portrait": "face.jpg"},
         "",
         {"portrait": "face.jpg", "audio": "papa.wav", "engine": "makeittalk", "seed": True},
+        {"portrait": "face.jpg", "audio": "papa.wav", "seed": 2.5},
+        {"portrait": "face.jpg", "audio": "papa.wav", "render": "warp", "params": {"render": None}},
     ])
     lines = manifest.read(m)
-    assert [ln.row for ln in lines] == [1, 2, 3, 4, 5, 6, 8]
+    assert [ln.row for ln in lines] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
     first = lines[0]
     assert first.error is None and first.id == "line-0001" and first.render == "warp"
     assert first.params["render"] == {"renderer": "warp"} and first.params["amp_pos"] == 0.2
@@ -64,6 +66,8 @@ def test_jsonl_rows(media):
     assert "amp_pos" in reasons[3]
     assert "no audio given" in reasons[4]
     assert "seed" in reasons[5]
+    assert "whole number" in reasons[6]
+    assert lines[8].error is None and lines[8].params["render"] == {"renderer": "warp"}
 
 
 def test_manifest_level_errors(media, tmp_path):

@@ -7,6 +7,7 @@ import threading
 import time
 
 from makeittalk_server.config import Settings
+from makeittalk_server.errors import EngineNotReady
 from makeittalk_server.warmup import Warmup
 
 
@@ -20,9 +21,12 @@ class _Steps(Warmup):
             assert self.gate.wait(30)
 
         def broken():
-            raise RuntimeError("no such checkpoint")
+            raise EngineNotReady("bad_checkpoint", "no such checkpoint")
 
-        return [("dlib", lambda: None), ("default", slow), ("makeittalk", broken)]
+        def crashed():
+            raise RuntimeError("internal detail /srv/secret.pth")
+
+        return [("dlib", lambda: None), ("default", slow), ("makeittalk", broken), ("other", crashed)]
 
 
 def test_health_while_warming_then_full():
@@ -42,7 +46,8 @@ def test_health_while_warming_then_full():
     early = wu.health(collect)
     assert time.monotonic() - t < 0.5 and not calls
     assert early["warm"] is False and early["status"] == "ok"
-    assert early["warmup"]["parts"] == {"dlib": "ready", "default": "warming", "makeittalk": "waiting"}
+    assert early["warmup"]["parts"] == {"dlib": "ready", "default": "warming", "makeittalk": "waiting",
+                                        "other": "waiting"}
     assert {e["name"]: e["ready"] for e in early["engines"]} == {"default": False, "makeittalk": False}
     assert "warming up" in early["engines"][0]["reason"]
     assert not wu.ready.is_set()
@@ -54,6 +59,10 @@ def test_health_while_warming_then_full():
     engs = {e["name"]: e for e in full["engines"]}
     assert engs["default"]["ready"] is True
     assert engs["makeittalk"]["ready"] is False and "no such checkpoint" in engs["makeittalk"]["reason"]
+    # a failure that is not the user's: named in plain words, its exception text only in the server's log
+    other = wu.errors["other"]
+    assert full["warmup"]["parts"]["other"] == "failed" and "warm-up failed" in other and "log" in other
+    assert "secret" not in other and "RuntimeError" not in other
 
 
 def test_skip_is_ready_at_once():

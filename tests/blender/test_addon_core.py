@@ -246,3 +246,87 @@ def test_mouth_picture_has_teeth_on_top_and_a_dark_cavity():
     assert top.min() > 0.7 and middle.max() < 0.25
     assert set(track_math.MOUTH_UV) == set(track_math.INNER_LIPS)
     assert all(track_math.MOUTH_UV[i][1] == 1.0 for i in (61, 62, 63))
+
+
+# ---- issue 10: key reduction, face channels, take plan, confidence (numpy only) ---------------------
+def test_key_reduction_holds_the_tolerance_with_few_keys():
+    from makeittalk_blender.core import keyreduce as kr
+
+    t = np.arange(300) / 30.0
+    y = 5.0 * np.sin(2 * math.pi * 0.5 * t) + 2.0 * np.clip(np.sin(2 * math.pi * 0.7 * t), 0, None)
+    keys = kr.reduce(y, 0.25)
+    assert np.abs(kr.evaluate(keys, len(y)) - y).max() <= 0.25
+    assert len(keys) < 0.25 * len(y) and keys.frames[0] == 0 and keys.frames[-1] == len(y) - 1
+    assert keys.broken.any()                            # the clipped sine's kinks keep broken tangents
+    flat = kr.reduce(np.full(50, 2.0), 0.01)
+    assert len(flat) == 2 and np.allclose(kr.evaluate(flat, 50), 2.0)
+    noisy = np.random.default_rng(0).normal(0, 1.0, 40)
+    exact = kr.reduce(noisy, 0.0)
+    assert np.abs(kr.evaluate(exact, 40) - noisy).max() < 1e-9
+    left, right = keys.handles(1.0)                      # handles at thirds of the neighbouring gaps
+    gap = np.diff(keys.frames)
+    assert np.allclose(right[:-1, 0] - (1.0 + keys.frames[:-1]), gap / 3.0)
+
+
+def test_face_channels_project_and_leave_an_exact_residual():
+    from makeittalk_blender.core import face_rig
+    from blender_synth import monalisa_rest
+
+    rest, _, _ = monalisa_rest()
+    basis = face_rig.basis_matrix(rest)
+    assert basis.shape == (len(face_rig.CHANNELS), 136)
+    b = face_rig.channel_basis(rest)
+    assert b["jaw_open"][8, 1] > 0 and b["blink_R"][37, 1] > 0 and not b["blink_R"][42:48].any()
+    assert b["lip_corner_L.width"][54, 0] > 0 > b["lip_corner_R.width"][48, 0]      # both outwards
+    truth = np.zeros((3, len(face_rig.CHANNELS)))
+    truth[0, face_rig.CHANNELS.index("jaw_open")] = 0.8
+    truth[1, face_rig.CHANNELS.index("blink_L")] = 1.0
+    truth[2, face_rig.CHANNELS.index("smile")] = 0.5
+    expr = (truth @ basis).reshape(3, 68, 2)
+    got = face_rig.project(expr, basis)
+    np.testing.assert_allclose(got, truth, atol=0.02)
+    res = face_rig.residual(expr, got, basis)
+    np.testing.assert_allclose((got @ basis).reshape(3, 68, 2) + res, expr, atol=1e-9)
+
+
+def test_take_plan_reconstructs_the_track_within_the_tolerance():
+    from makeittalk_blender.core import take_plan
+    from blender_synth import make_track
+
+    track = make_track(120, fps=30.0, noise=0.0)
+    plan = take_plan.plan_take(track, 0.25)
+    err = np.linalg.norm(take_plan.reconstruct(plan, track) - track.frames[:, :, :2], axis=2).max()
+    assert err <= 0.25 and plan.stats["max_error_px"] == pytest.approx(err)
+    assert plan.stats["keys_per_frame_curve"] < 0.15
+    tight = take_plan.plan_take(track, 0.02)
+    assert tight.stats["keys"] > plan.stats["keys"] and tight.stats["max_error_px"] <= 0.02
+
+
+def test_confidence_summary_and_low_stretches():
+    from makeittalk_blender.core import confidence
+    from blender_synth import make_track
+
+    track = make_track(10)
+    assert confidence.summary(track) == {"agreement": None, "phone_confidence": None, "low": []}
+    assert "no confidence" in confidence.describe(confidence.summary(track))
+    track.params = {"info": {"phone_acoustic_agreement": 0.8, "phones_timeline": [
+        {"start": 0.0, "end": 0.2, "phone": "SIL", "conf": 0.1},      # silence is not lip sync
+        {"start": 0.2, "end": 0.5, "phone": "M", "conf": 0.3},
+        {"start": 0.55, "end": 0.7, "phone": "AA", "conf": 0.4},      # joined with the one before
+        {"start": 0.7, "end": 1.0, "phone": "T", "conf": 0.9},
+        {"start": 1.5, "end": 1.6, "phone": "S", "conf": 0.1}]}}      # too short to mark
+    s = confidence.summary(track)
+    assert s["low"] == [(0.2, 0.7)] and s["agreement"] == 0.8
+    assert 0.3 < s["phone_confidence"] < 0.6
+    assert "80%" in confidence.describe(s) and "1 stretch to check" in confidence.describe(s)
+
+
+def test_start_server_progress_follows_the_warm_up():
+    pytest.importorskip("bpy")
+    from makeittalk_blender.blender.server_start import warmup_progress
+
+    assert warmup_progress({"status": "ok", "engines": []}) is None          # an older server: ready
+    assert warmup_progress({"warm": True}) is None
+    frac, words = warmup_progress({"warm": False, "warmup": {"parts": {
+        "dlib": "ready", "default": "warming", "makeittalk": "waiting"}}})
+    assert frac == pytest.approx(1 / 3) and "default engine" in words and "1 of 3" in words

@@ -236,7 +236,7 @@ def test_start_server_runs_the_installed_server_and_reports_it(bpy_mod, scene):
             time.sleep(0.05)
         assert st.error == "" and st.server_ok and "engines ready: Default" in st.message, (st.error, st.message)
         assert "processor" in st.message or "graphics card" in st.message
-        assert any("waiting for the server to load its models" in x for x in stages), stages
+        assert any("waiting for the server process" in x or "loading its models" in x for x in stages), stages
         assert server_process.running()
     finally:
         preferences._Defaults.server_python = saved

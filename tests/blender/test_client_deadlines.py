@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from makeittalk_blender.core import trackfile
-from blender_synth import PORTRAIT, make_track
+from blender_synth import PORTRAIT, SPEECH, make_track
 
 
 def _run_to_end(timeout: float = 180.0) -> None:
@@ -91,11 +91,12 @@ def test_animate_changes_no_setting_of_the_users_scene_and_f12_can_show_the_port
     scene = bpy_mod.context.scene
     r, v = scene.render, scene.view_settings
     before = (r.resolution_x, r.resolution_y, r.resolution_percentage, r.engine, v.view_transform, v.look,
-              scene.display.shading.color_type, scene.camera.name, r.fps)
+              scene.display.shading.color_type, scene.camera.name, scene.sync_mode, r.fps)
     cube = bpy_mod.data.objects["Cube"]
+    scene.makeittalk.audio_path = str(SPEECH)                    # with its sound strip
     ob = _import_take(bpy_mod, scene, tmp_path)
     after = (r.resolution_x, r.resolution_y, r.resolution_percentage, r.engine, v.view_transform, v.look,
-             scene.display.shading.color_type, scene.camera.name, r.fps)
+             scene.display.shading.color_type, scene.camera.name, scene.sync_mode, r.fps)
     assert after[:-1] == before[:-1], (before, after)
     assert not cube.hide_get() and not cube.hide_render and cube.visible_get()     # nothing of theirs hidden
     coll = ob.users_collection[0]
@@ -103,7 +104,7 @@ def test_animate_changes_no_setting_of_the_users_scene_and_f12_can_show_the_port
     assert ob.location.x > 1.5                                   # set beside the cube, not behind it
     # the panel says what would render well and offers one button
     advice = " ".join(scene_settings.advice(scene))
-    assert "'Camera'" in advice and "Workbench" in advice and "colours" in advice
+    assert "'Camera'" in advice and "Workbench" in advice and "colours" in advice and "Sync to Audio" in advice
     log = []
     from test_addon_panel import _Layout
     panels.VIEW3D_PT_makeittalk.draw(type("P", (), {"layout": _Layout(log)})(), bpy_mod.context)
@@ -176,5 +177,15 @@ def test_engines_offered_only_when_ready_and_why_not(bpy_mod, scene):
                                                           "MAKEITTALK_CHECKPOINTS) at it"}]})
     assert [i[0] for i in properties._engines(scene.makeittalk, bpy_mod.context)] == ["default"]
     note = properties.status().engines_note
-    assert "Makeittalk is not ready" in note and "--" not in note and "preferences" in note
+    assert "MakeItTalk is not ready" in note and "--" not in note and "preferences" in note
     assert "processor" in msg and "cpu" not in msg
+
+
+def test_animate_from_sound_strips_without_any_says_so(bpy_mod, scene):
+    from makeittalk_blender.blender import properties
+
+    s = scene.makeittalk
+    s.image_path, s.audio_source = str(PORTRAIT), "STRIPS"
+    with pytest.raises(RuntimeError):
+        bpy_mod.ops.makeittalk.animate()
+    assert properties.status().error == "there is no sound strip in the Video Sequencer to animate"

@@ -92,6 +92,9 @@ def test_command_line_export_and_its_errors(tmp_path):
         assert time.perf_counter() - t0 < 3.0, fmt         # the bench measures < 1 s on a quiet machine
     r = _cli(src, "-o", tmp_path / "out.glb")
     assert r.returncode == 0, r.stderr
+    take.save(tmp_path / "take.npz")                     # the server's binary form too
+    r = _cli(tmp_path / "take.npz", "-o", tmp_path / "npz.tsv")
+    assert r.returncode == 0 and (tmp_path / "npz.tsv").read_bytes() == exports.export(take, "rhubarb-tsv")
     assert (tmp_path / "out.glb").read_bytes()[:4] == b"glTF"
     r = _cli(src, "-o", tmp_path / "x.json", "--format", "visemes-json")
     assert r.returncode == 0 and json.loads((tmp_path / "x.json").read_text())["set"] == "oculus"

@@ -105,12 +105,14 @@ def test_glb_is_valid_gltf_with_morph_animation(track):
     assert jaw.max() > 0.3
 
 
-def test_delaunay_covers_a_convex_square_without_overlap():
-    pts = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5], [0.2, 0.7]], float)
-    tri = gltf.delaunay(pts)
-    a, b, c = pts[tri[:, 0]], pts[tri[:, 1]], pts[tri[:, 2]]
-    area = 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
-    assert (area > 0).all() and area.sum() == pytest.approx(1.0)
+def test_glb_triangles_face_the_viewer(track):
+    doc, binary = gltf.read_glb(exports.export(track, "gltf"))
+    prim = doc["meshes"][0]["primitives"][0]
+    pos = gltf.accessor(doc, binary, prim["attributes"]["POSITION"])
+    tri = gltf.accessor(doc, binary, prim["indices"]).reshape(-1, 3)
+    a, b, c = pos[tri[:, 0]], pos[tri[:, 1]], pos[tri[:, 2]]
+    normal_z = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    assert (normal_z > 0).all()                        # counter-clockwise seen from +z: front faces
 
 
 def test_srt_from_words_and_from_a_transcript(track):

@@ -88,3 +88,15 @@ def test_real_reference_pauses_are_quiet():
 def test_noisy_set_is_noisy():
     for c in speech_data.clips("real_noisy"):
         assert c.meta["snr_db"] in (5.0, 10.0) and c.meta["noise"] in ("dishes", "bike")
+
+
+def test_rhubarb_cues_cached_for_every_clip():
+    """The bench compares with Rhubarb without node or npm: its cues for every clip are in the cache."""
+    import lipsync_peers
+
+    for name in SETS:
+        clips = speech_data.clips(name)
+        cues = lipsync_peers.rhubarb_cues([c.samples() for c in clips], compute=False)
+        missing = [c.id for c, q in zip(clips, cues) if not q]
+        assert not missing, (name, missing)
+        assert all(set(q["value"] for q in cue) <= set(lipsync_peers.SHAPE_OPENING) for cue in cues)

@@ -6,6 +6,17 @@ import pytest
 from makeittalk_server.engines.makeittalk import combine as C
 from makeittalk_server.engines.makeittalk import constants, face
 
+NUMPY2 = int(np.__version__.split(".")[0]) >= 2   # the parity fixtures' numpy (see the parity README)
+
+
+def _same_float32(a, b):
+    """Bit-exact with the fixtures' numpy 2; numpy 1.26 (bpy 5.0 pins it) rounds float32 steps differently
+    by one unit in the last place (7e-7 on values ~1)."""
+    if NUMPY2:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
 
 def test_combination_stage_by_stage(ref):
     parts = {}
@@ -13,11 +24,12 @@ def test_combination_stage_by_stage(ref):
                             parts=parts)
     for name in ("speaker_smoothed", "content_calibrated", "combined_displacement", "before_lip_fix",
                  "after_lip_fix"):
-        assert np.abs(parts[name][0] - ref(f"clipA/{name}")).max() < 1e-6, name
+        # float32 stages; with numpy 1.26 instead of the fixtures' numpy 2: 1.2e-6
+        assert np.abs(parts[name][0] - ref(f"clipA/{name}")).max() < (1e-6 if NUMPY2 else 3e-6), name
     assert np.abs(C.finish(out) - ref("clipA/pred_fls_float32")).max() < 1e-6
     # each step alone, from its own input
-    np.testing.assert_array_equal(C.repair_inverted_lips(ref("clipA/before_lip_fix")), ref("clipA/after_lip_fix"))
-    np.testing.assert_array_equal(C.finish(ref("clipA/after_lip_fix")), ref("clipA/pred_fls_float32"))
+    _same_float32(C.repair_inverted_lips(ref("clipA/before_lip_fix")), ref("clipA/after_lip_fix"))
+    _same_float32(C.finish(ref("clipA/after_lip_fix")), ref("clipA/pred_fls_float32"))
     repaired = (ref("clipA/before_lip_fix") != ref("clipA/after_lip_fix")).any(axis=1).sum()
     assert repaired == 29
 

@@ -7,6 +7,8 @@ import soundfile as sf
 from makeittalk_server.engines.makeittalk import features as F
 from makeittalk_server.engines.makeittalk import speaker_embedding as S
 
+NUMPY2 = int(np.__version__.split(".")[0]) >= 2   # the parity fixtures' numpy (see the parity README)
+
 
 @pytest.mark.parametrize("clip", ["clipA", "clipB"])
 def test_loudness_mel_f0_match_original(clip, ref, pcm):
@@ -17,10 +19,13 @@ def test_loudness_mel_f0_match_original(clip, ref, pcm):
     assert gain == pytest.approx(ref.json(f"{clip}/resemblyzer")["pydub_gain_db"], abs=1e-9)
     mel, onehot, f0 = F.autovc_features(loud[:, 0] / 32768.0)
     assert mel.shape == ref(f"{clip}/mel").shape
-    assert np.abs(mel - ref(f"{clip}/mel")).max() < 1e-9
+    # The fixtures were made with numpy 2.4 (parity README); bpy 5.0 pins numpy 1.26 here, which rounds
+    # differently: up to 3.6e-8 on these clips. A real mistake is > 1e-4.
+    assert np.abs(mel - ref(f"{clip}/mel")).max() < (1e-9 if NUMPY2 else 1e-7)
     np.testing.assert_array_equal(onehot, ref(f"{clip}/f0_onehot"))
     if clip == "clipA":
-        assert np.abs(f0 - ref("clipA/f0_norm")).max() < 1e-12
+        # 1e-12 with the fixtures' numpy 2; numpy 1.26's scalar promotion (value-based) moves it by 4.3e-7
+        assert np.abs(f0 - ref("clipA/f0_norm")).max() < (1e-12 if NUMPY2 else 1e-6)
 
 
 def test_length_multiple_of_256_gets_extra_sample(pcm):

@@ -197,10 +197,12 @@ def test_warp_speed_floor_on_one_core(size, max_ms):
     try:
         plan = WarpPlan(talking_track(n=12), portrait(), size, size)
         plan.frame(0)
-        t0 = time.process_time()
+        cpu = []
         for k in range(12):
+            t0 = time.process_time()
             plan.frame(k)
-        ms = (time.process_time() - t0) / 12 * 1000
+            cpu.append(time.process_time() - t0)
+        ms = float(np.median(cpu)) * 1000                 # the median frame: robust to a busy machine
     finally:
         cv2.setNumThreads(threads)
     assert ms <= max_ms, f"{ms:.1f} ms per frame at {size} px"

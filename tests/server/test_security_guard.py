@@ -64,7 +64,8 @@ def rest68():
 
 @pytest.fixture(scope="module")
 def guard():
-    srv = ServerProcess("--no-warm", "--max-queue", "1", "--max-audio-mb", "8", "--max-image-mb", "8")
+    srv = ServerProcess("--no-warm", "--max-queue", "1", "--max-audio-mb", "8", "--max-image-mb", "8",
+                        env={"MAKEITTALK_BODY_IDLE_S": "3"})
     try:
         srv.wait_ready(warm=False)
         yield srv
@@ -248,3 +249,19 @@ def test_only_a_few_large_uploads_are_taken_in_at_once(guard):
     body, ctype = multipart({"audio": tone(1) + b"\0" * (2 * 1024 * 1024), "image": small_png(), "params": "{}"})
     st, _ = raw(guard.port, "POST", "/v1/jobs", headers={"Content-Type": ctype}, body=body)
     assert st != 429                               # the slots were given back
+
+
+def test_a_stalled_upload_is_answered_408_and_frees_its_slot(guard):
+    s = socket.create_connection(("127.0.0.1", guard.port), timeout=30)
+    s.sendall((f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:{guard.port}\r\nContent-Length: {3 * 1024 * 1024}\r\n"
+               "Content-Type: multipart/form-data; boundary=b\r\n\r\n--b\r\n").encode())
+    t = time.time()
+    reply = b""
+    while True:
+        got = s.recv(65536)
+        if not got:
+            break
+        reply += got
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 408") and b'"too_slow"' in reply, reply[:200]
+    assert 2.5 < time.time() - t < 10

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +96,7 @@ def test_decode_slots_bound_concurrent_decodes():
             pass                                    # released again
     finally:
         probe._slots["wait_s"] = old
-        probe.configure(Settings())
+        probe._slots["sem"] = None
 
 
 def test_params_are_cleaned_not_crashed_on():

@@ -1,8 +1,8 @@
 """glTF 2.0 binary (.glb): the portrait's face as a mesh with morph-target animation, written with
 numpy and struct (no library).
 
-* Mesh: a Delaunay triangulation of the 68 rest landmarks and the ring around the face that
-  track_math.mesh_points puts there (the scene's mesh without the image border), in the image's
+* Mesh: a Delaunay triangulation (core/delaunay) of the 68 rest landmarks and the ring around the face
+  that track_math.mesh_points puts there (the scene's mesh without the image border), in the image's
   plane: x right, y up, z towards the viewer, the image's larger side 2 units (the scene's scale),
   centred on the head pivot. UVs map it onto the portrait (TEXCOORD_0; no image is embedded).
 * Morph targets: the channel shapes of core/channels.basis (jaw_open, mouth_corner_L, ...), the signed
@@ -22,43 +22,10 @@ import struct
 import numpy as np
 
 from .. import channels as ch
+from ..delaunay import delaunay, orientation
 from ..track_math import mesh_points
 
 FLOAT, UINT = 5126, 5125
-
-
-def delaunay(points: np.ndarray) -> np.ndarray:
-    """Bowyer-Watson triangulation of a few hundred 2-D points -> m x 3 indices (counter-clockwise)."""
-    p = np.asarray(points, dtype=np.float64)
-    lo, hi = p.min(axis=0), p.max(axis=0)
-    span = float(max(hi - lo)) or 1.0
-    mid = (lo + hi) / 2
-    pts = np.vstack([p, mid + span * np.array([[-20.0, -20.0], [20.0, -20.0], [0.0, 20.0]])])
-    n = len(p)
-    tris = [(n, n + 1, n + 2)]
-    for i in range(n):
-        x = pts[i]
-        bad = [t for t in tris if _in_circle(pts[list(t)], x)]
-        edges = {}
-        for t in bad:
-            for e in ((t[0], t[1]), (t[1], t[2]), (t[2], t[0])):
-                key = tuple(sorted(e))
-                edges[key] = None if key in edges else e
-        tris = [t for t in tris if t not in bad]
-        tris += [(a, b, i) for e in edges.values() if e is not None for a, b in [e]]
-    out = np.array([t for t in tris if max(t) < n], dtype=np.int64)
-    a, b, c = pts[out[:, 0]], pts[out[:, 1]], pts[out[:, 2]]
-    cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    out[cross < 0] = out[cross < 0][:, [0, 2, 1]]
-    return out
-
-
-def _in_circle(tri: np.ndarray, x: np.ndarray) -> bool:
-    a, b, c = tri - x
-    det = ((a @ a) * (b[0] * c[1] - c[0] * b[1]) - (b @ b) * (a[0] * c[1] - c[0] * a[1])
-           + (c @ c) * (a[0] * b[1] - b[0] * a[1]))
-    orient = (tri[1, 0] - tri[0, 0]) * (tri[2, 1] - tri[0, 1]) - (tri[1, 1] - tri[0, 1]) * (tri[2, 0] - tri[0, 0])
-    return det * orient > 0
 
 
 class _Bin:
@@ -112,6 +79,8 @@ def glb(track) -> bytes:
     pos = np.stack([(pts[:, 0] - pivot[0]) * s, (pivot[1] - pts[:, 1]) * s, np.zeros(len(pts))], axis=1)
     uv = np.stack([pts[:, 0] / w, pts[:, 1] / h], axis=1)          # glTF UVs: origin top-left
     tri = delaunay(pts)
+    flip = orientation(pos[:, :2], tri) < 0          # counter-clockwise seen from +z (glTF's front)
+    tri[flip] = tri[flip][:, [0, 2, 1]]
     names, shapes, weights = _targets(track)
     binary = _Bin()
     attrs = {"POSITION": binary.add(pos, "VEC3", target=34962, bounds=True),

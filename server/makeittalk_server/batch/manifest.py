@@ -140,7 +140,8 @@ def _fill(line: Line, data: dict, base: Path) -> None:
         params["rest_landmarks_file"] = _existing(data, "rest_landmarks", base)
     line.render = _text(data.get("render")) or None
     if line.render:
-        params["render"] = {**params.get("render", {}), "renderer": line.render}
+        given = params.get("render")
+        params["render"] = {**(given if isinstance(given, dict) else {}), "renderer": line.render}
     line.blend = _flag(data.get("blend", False), "blend")
     line.exports = _exports(data.get("exports"))
     check = {k: v for k, v in params.items() if k != "rest_landmarks_file"}
@@ -188,8 +189,8 @@ def _params(data: dict) -> dict:
 
 
 def _number(v, key: str, kind):
-    if isinstance(v, bool):
-        raise ValueError(f"{key}: a number is needed, not {v!r}")
+    if isinstance(v, bool) or (kind is int and isinstance(v, float) and not v.is_integer()):
+        raise ValueError(f"{key}: {'a whole number' if kind is int else 'a number'} is needed, not {v!r}")
     try:
         return kind(v) if not (kind is int and isinstance(v, str)) else int(v.strip())
     except (TypeError, ValueError):

@@ -73,7 +73,7 @@ class Mesh:
         turn = ml.turn(self.layout, pose, self.pivot)
         eyeball = self.layout.slice_of("eyeball")
         shift = np.where((tris[:, :1] < 42)[..., None], turn[eyeball][:7].mean(axis=0), turn[eyeball][7:].mean(axis=0))
-        m_inv = np.linalg.inv(ml.pose_matrix(pose))
+        m_inv = ml.inverse_pose_matrix(pose)
         back = (t - self.pivot - [pose.get("tx", 0.0), pose.get("ty", 0.0)] - shift) @ m_inv.T + self.pivot
         kx, ky = self.src_scale
         return np.stack([back[..., 0] * kx - 0.5, back[..., 1] * ky - 0.5], axis=-1)

@@ -241,7 +241,7 @@ class WarpRenderer:
     def render(self, track: Track, image: np.ndarray, req: RenderRequest | None, progress) -> Iterator[np.ndarray]:
         req = req or RenderRequest()
         plan = WarpPlan(track, image, req.width, req.height, teeth=req.teeth, device=self.device(),
-                        mouth=getattr(req, "mouth", "auto"))
+                        mouth=req.mouth)
         yield from plan.frames(progress)
 
 

@@ -159,7 +159,7 @@ def generate_frames(gen: nn.Module, track_frames_px: Iterable, portrait_bgr_256:
 
     Frames are drawn and run in batches of `batch`; sketch drawing for the next batch overlaps nothing
     fancy, but batching alone is what makes the GPU fast. precision "fast" on CPU: an int8 copy of the
-    generator calibrated on the first batch (fast.quantise_generator); "exact" is the original's numbers.
+    generator calibrated on the first frame (fast.quantise_generator); "exact" is the original's numbers.
     """
     portrait = _check_portrait(portrait_bgr_256)
     device = device or next(gen.parameters()).device
@@ -175,7 +175,7 @@ def generate_frames(gen: nn.Module, track_frames_px: Iterable, portrait_bgr_256:
             if run["gen"] is gen:
                 from .fast import quantise_generator
 
-                run["gen"] = quantise_generator(gen, x[:4])
+                run["gen"] = quantise_generator(gen, x[:1])
             raw = run["gen"](x)
         else:
             raw = run_raw(gen, inp, device)
