@@ -18,6 +18,7 @@ from scipy.ndimage import maximum_filter1d
 from . import coarticulation, visemes
 
 PRIOR = {"transcript": 0.35, "words": 0.12, "loop": 0.0}
+TRANSCRIPT_FLOOR = 0.2     # a transcript alignment agreeing this little with the sound gets no head start
 ACOUSTIC_SCORE = 0.30      # a phone candidate scoring below this is worse than the sound alone
 TEMPERATURE = 0.06         # softness of the weighting (agreement units)
 CLOSE_MIN_WEIGHT = 0.3     # a candidate's p/b/m close the lips where it holds at least this weight
@@ -39,12 +40,23 @@ CONFIRM_S = 0.06           # s; a heard dip this close to a candidate's p/b/m co
 
 def chunk_weights(cands: list[dict]) -> dict[str, float]:
     """Softmax of (agreement + prior) over the chunk's candidates and the acoustic curve."""
-    scores = {c["how"]: c["agreement"] + PRIOR[c["how"]] for c in cands}
+    scores = {c["how"]: c["agreement"] + _prior(c) for c in cands}
     scores["acoustic"] = ACOUSTIC_SCORE
     top = max(scores.values())
     w = {k: math.exp((v - top) / TEMPERATURE) for k, v in scores.items()}
     total = sum(w.values())
     return {k: v / total for k, v in w.items()}
+
+
+def _prior(c) -> float:
+    """A transcript's head start shrinks when its alignment plainly does not fit the sound (a wrong or
+    far too short transcript), so recognition can take over that stretch."""
+    p = PRIOR[c["how"]]
+    if c["how"] == "transcript":
+        from .candidates import TRANSCRIPT_OK
+
+        p *= min(1.0, max(0.0, (c["agreement"] - TRANSCRIPT_FLOOR) / (TRANSCRIPT_OK - TRANSCRIPT_FLOOR)))
+    return p
 
 
 class Timeline:
