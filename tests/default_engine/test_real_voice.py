@@ -173,3 +173,11 @@ def test_music_and_noise_move_the_mouth_in_time_with_the_sound(engine, rest):
         g = gap(out.frames)
         assert g.std() > 0.01 and g.max() > least
         assert _envelope_r(out, x, FPS) > 0.5
+
+
+def test_a_transcript_that_does_not_fit_does_not_beat_recognition(engine, rest, real, real_out):
+    clip, meta = real
+    out = _run(engine, rest, clip, transcript="one two")
+    m, ref = _measure(out, meta, clip.duration_s), _measure(real_out, meta, clip.duration_s)
+    assert out.info["phone_sources"]["transcript"] < 0.5
+    assert m["sync_r"] >= ref["sync_r"] - 0.05 and m["bilabial_closure"] >= 0.85
