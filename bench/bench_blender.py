@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PORTRAIT = ROOT / "examples" / "monalisa.jpg"
-REST = ROOT / "tests" / "blender" / "data" / "monalisa_rest.json"
+REST = ROOT / "tests" / "data" / "monalisa_rest.json"
 BUILD_TARGET_S = 2.0
 
 

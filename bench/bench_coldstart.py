@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import write_result  # noqa: E402
 
-CLIP = REPO / "tests" / "default_engine" / "data" / "papa_mama_baba.wav"     # 2.97 s
-REST = REPO / "tests" / "default_engine" / "data" / "rest_68x2.json"
+CLIP = REPO / "tests" / "data" / "papa_mama_baba.wav"     # 2.97 s
+REST = REPO / "tests" / "data" / "rest_68x2.json"
 PORTRAIT = REPO / "examples" / "monalisa.jpg"
 
 

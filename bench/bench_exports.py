@@ -30,7 +30,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-for p in (str(HERE), str(ROOT), str(ROOT / "server"), str(ROOT / "tests" / "exports")):
+for p in (str(HERE), str(ROOT), str(ROOT / "server"), str(ROOT / "tests")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
@@ -112,7 +112,7 @@ def engine_rows(sets: dict, fps: float) -> list[dict]:
 
 
 def synthetic_row() -> dict:
-    from export_helpers import phone_track
+    from support.export_helpers import phone_track
 
     t = phone_track(repeat=3)
     classes = {"P": "bil", "B": "bil", "M": "bil", "SIL": "sil"}
@@ -121,7 +121,7 @@ def synthetic_row() -> dict:
 
 
 def speed() -> dict:
-    from export_helpers import phone_track
+    from support.export_helpers import phone_track
 
     take = phone_track(repeat=20)
     out = {"take_s": round(take.duration_s, 2), "frames": take.n_frames}
@@ -140,10 +140,10 @@ def apply_speed(tmp: Path) -> dict:
     import bpy
 
     import makeittalk_blender
-    from export_helpers import phone_track
+    from support.export_helpers import phone_track
 
-    sys.path.insert(0, str(ROOT / "tests" / "blender"))
-    from character_helpers import mesh_with_keys, settings
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.character_helpers import mesh_with_keys, settings
 
     makeittalk_blender.register()
     bpy.ops.wm.read_factory_settings(use_empty=True)

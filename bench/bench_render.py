@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests" / "render"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from benchlib import write_result  # noqa: E402
-from render_figures import (blender_frames, inner_mouth_mask, rest_frame_error, saturation,  # noqa: E402
+from support.render_figures import (blender_frames, inner_mouth_mask, rest_frame_error, saturation,  # noqa: E402
                             talking_frames, variants)
-from render_helpers import portrait, rest, talking_track, track_of  # noqa: E402
+from support.render_helpers import portrait, rest, talking_track, track_of  # noqa: E402
 
 from makeittalk_server.renderers import raster  # noqa: E402
 from makeittalk_server.renderers.warp import WarpPlan  # noqa: E402
@@ -180,7 +180,7 @@ def bench_grey_mouth() -> dict:
 def contact_sheet(path: Path, cell: int = 220) -> Path:
     """Rows: the portrait variants; columns: rest, talking (two openings), a blink, head turns — the warp
     at 512 px, cropped to the face."""
-    from render_figures import blink_frames, turn_frames
+    from support.render_figures import blink_frames, turn_frames
 
     r = rest()
     talk = talking_frames(5)
@@ -189,7 +189,7 @@ def contact_sheet(path: Path, cell: int = 220) -> Path:
     frames = [r, talk[1], talk[2], blink[0]] + turns
     poses = [None] * 4 + turn_poses
     labels = ["rest", "talking", "open", "blink", "yaw -10", "yaw 10, pitch 4"]
-    from render_helpers import IDENTITY_POSE
+    from support.render_helpers import IDENTITY_POSE
 
     track = track_of(frames, r, [p or dict(IDENTITY_POSE) for p in poses])
     lo, hi = r.min(axis=0) * 2, r.max(axis=0) * 2
@@ -270,7 +270,7 @@ def main() -> int:
             figures["blender"].append(r)
             print(f"warp vs Blender {r['size']} (anti-aliasing {r['anti_aliasing']}): mean abs diff {r['mad']:.3f} / 255 "
                   f"(mouth region {r['mad_mouth']:.3f}; per frame {r['per_frame']}; max {r['max']})")
-        from render_figures import blink_frames
+        from support.render_figures import blink_frames
 
         r = figures["blender_blink"] = bench_blender(512, (0, 1, 2), track=track_of(blink_frames(rest()), rest()))
         if "error" not in r:

@@ -5,9 +5,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from batch_helpers import make_media  # noqa: E402
+from support.batch_helpers import make_media  # noqa: E402
 
 
 @pytest.fixture

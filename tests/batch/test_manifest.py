@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from batch_helpers import write_csv, write_jsonl
+from support.batch_helpers import write_csv, write_jsonl
 
 from makeittalk_server.batch import manifest
 from makeittalk_server.errors import UserError

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from batch_helpers import cli_env, write_csv
+from support.batch_helpers import cli_env, write_csv
 
 from makeittalk_server.batch.runner import Options, run_batch
 

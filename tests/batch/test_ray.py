@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import by_id, write_csv
+from support.batch_helpers import by_id, write_csv
 
 from makeittalk_server.batch.runner import Options, run_batch
 

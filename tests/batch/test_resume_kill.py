@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from batch_helpers import batch_cmd, cli_env, load_report, run_cli, write_csv
+from support.batch_helpers import batch_cmd, cli_env, load_report, run_cli, write_csv
 
 from makeittalk_server import track
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from batch_helpers import by_id, load_report, write_csv
+from support.batch_helpers import by_id, load_report, write_csv
 
 from makeittalk_server import cli, track
 from makeittalk_server.batch.runner import Options, run_batch

@@ -12,7 +12,7 @@ for p in (str(HERE.parents[1]), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from export_helpers import phone_track  # noqa: E402
+from support.export_helpers import phone_track  # noqa: E402
 
 
 @pytest.fixture()

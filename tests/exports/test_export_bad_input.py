@@ -1,6 +1,7 @@
 """Bad input gets a clear message: unknown formats, tracks of another version, broken cue files."""
 
 from __future__ import annotations
+from support.paths import ROOT
 
 import json
 import os
@@ -13,7 +14,6 @@ import pytest
 
 from makeittalk_blender.core import exports, trackformat
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_unknown_format_names_the_known_ones(track):
@@ -80,7 +80,7 @@ def _cli(*args):
 
 
 def test_command_line_export_and_its_errors(tmp_path):
-    from export_helpers import phone_track
+    from support.export_helpers import phone_track
 
     take = phone_track(repeat=20)                      # ~61 s
     assert take.duration_s > 55

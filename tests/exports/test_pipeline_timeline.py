@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from export_helpers import phone_track
+from support.export_helpers import phone_track
 
 
 class TimelineEngine:

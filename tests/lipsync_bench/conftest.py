@@ -1,5 +1,6 @@
 """The lip-sync bench's own code (bench/) on the path; its data files; the default engine, warmed once."""
 
+from support.paths import DATA
 import json
 import sys
 from pathlib import Path
@@ -7,16 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(__file__).resolve().parent / "data"
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(DATA.parent))   # lipsync_bench_helpers
-
-
 @pytest.fixture(scope="session")
 def rest():
     """The reference portrait's 68 points (examples/monalisa.jpg, detected once), so no detector runs."""
-    return np.array(json.loads((DATA / "rest_68x2.json").read_text()), dtype=np.float64)
+    return np.array(json.loads((DATA / "lipsync_bench_rest_68x2.json").read_text()), dtype=np.float64)
 
 
 @pytest.fixture(scope="session")

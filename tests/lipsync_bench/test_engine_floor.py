@@ -5,7 +5,7 @@ test was written (in the comment): a regression breaks it; an improvement should
 import pytest
 
 import lipsync_metrics as lm
-from lipsync_bench_helpers import load_test_clip
+from support.lipsync_bench_helpers import load_test_clip
 
 FPS = 30.0
 # name, transcript?, floors {measure: floor}  # scored at commit time

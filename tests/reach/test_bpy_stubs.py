@@ -1,12 +1,12 @@
 """The add-on's bpy usage against the API stubs of Blender 4.2, 4.5, 5.0, 5.1 and 5.2 (tools/check_bpy_stubs.py;
 the stubs are fake-bpy-module-X-Y, put in .stubs/X.Y by `install.py --dev`)."""
 
+from support.paths import ROOT
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import check_bpy_stubs as cbs  # noqa: E402

@@ -1,10 +1,10 @@
 """The extension zip carries the whole add-on, shared core modules included, and needs nothing that
 Blender's own Python lacks (so the zip alone works)."""
 
+from support.paths import ROOT
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build_extension  # noqa: E402

@@ -1,10 +1,10 @@
 """install.py picks what fits the Python it runs with, and says so; pyproject.toml agrees with it."""
 
+from support.paths import ROOT
 import importlib.util
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("install_script", ROOT / "install.py")
 install = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(install)

@@ -5,7 +5,7 @@ import stat
 import sys
 
 from makeittalk_blender.core import server_locate as sl
-from serverproc import server_python
+from support.serverproc import server_python
 
 
 def test_record_paths_per_platform():

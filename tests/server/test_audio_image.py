@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from media import encode_audio, faceless_image, speech
+from support.media import encode_audio, faceless_image, speech
 
 from makeittalk_server import audio, image
 from makeittalk_server.errors import BadInput
@@ -10,7 +10,7 @@ from makeittalk_server.errors import BadInput
 
 @pytest.fixture(scope="module")
 def clip(request):
-    from serverproc import EXAMPLES
+    from support.serverproc import EXAMPLES
 
     return speech(EXAMPLES / "speech.wav")
 
@@ -62,7 +62,7 @@ def test_silence_short_and_garbage_are_clear_errors(clip):
 
 
 def test_image_decoding_and_errors():
-    from serverproc import EXAMPLES
+    from support.serverproc import EXAMPLES
 
     img = image.decode(str(EXAMPLES / "monalisa.jpg"))
     assert img.shape == (256, 256, 3) and img.dtype == np.uint8

@@ -15,7 +15,7 @@ def test_loads_local_weights_and_never_downloads(tmp_path, monkeypatch):
     from makeittalk_server import image
     from makeittalk_server.config import Settings
     from makeittalk_server.landmarks import detect, fa_detector
-    from serverproc import EXAMPLES
+    from support.serverproc import EXAMPLES
 
     settings = Settings(face_alignment_dir=tmp_path)
     monkeypatch.setattr(fa_detector, "_model", None)

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
-from httpclient import get, post_form, request, wait_job
-from media import encode_audio
-from serverproc import ServerProcess
+from support.httpclient import get, post_form, request, wait_job
+from support.media import encode_audio
+from support.serverproc import ServerProcess
 
 TRACK_KEYS = {"format", "version", "fps", "n_frames", "duration_s", "width", "height", "engine", "params", "rest",
               "frames", "head_pose"}

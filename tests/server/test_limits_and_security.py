@@ -3,9 +3,9 @@
 import subprocess
 
 import numpy as np
-from httpclient import get, post_form, request
-from media import encode_audio
-from serverproc import ServerProcess, free_port, server_python
+from support.httpclient import get, post_form, request
+from support.media import encode_audio
+from support.serverproc import ServerProcess, free_port, server_python
 
 
 def test_upload_limits_answer_413():

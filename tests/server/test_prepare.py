@@ -1,14 +1,15 @@
 """One job preparation for HTTP and the command line: the same checks, the same words, both ways."""
 
+from support.paths import ROOT, DATA
 import json
 import subprocess
 
 import numpy as np
 import pytest
-from httpclient import get, post_form
-from serverproc import EXAMPLES, ROOT, server_python
+from support.httpclient import get, post_form
+from support.serverproc import EXAMPLES, ROOT, server_python
 
-REST = json.loads((ROOT / "tests" / "blender" / "data" / "monalisa_rest.json").read_text())
+REST = json.loads((DATA / "monalisa_rest.json").read_text())
 
 
 def _rest_points():

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from httpclient import post_form
-from media import encode_png
-from serverproc import ServerProcess
+from support.httpclient import post_form
+from support.media import encode_png
+from support.serverproc import ServerProcess
 
 MB = 1024 * 1024
 pytestmark = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")

@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 import pytest
-from httpclient import multipart
-from media import encode_audio, encode_png
-from serverproc import ServerProcess
+from support.httpclient import multipart
+from support.media import encode_audio, encode_png
+from support.serverproc import ServerProcess
 
 INTERNALS = re.compile(r"Traceback|Error\b|Exception|object at 0x|0x[0-9a-f]{8}|/tmp/|/work/|/home/|"
                        r"site-packages|\.py\b")

@@ -7,8 +7,8 @@ import time
 import zipfile
 
 import soundfile as sf
-from httpclient import get, post_form, request, wait_job
-from media import encode_audio
+from support.httpclient import get, post_form, request, wait_job
+from support.media import encode_audio
 
 
 def _speech(speech_bytes: bytes, seconds: float) -> bytes:

@@ -1,6 +1,7 @@
 """The pieces behind the guard, without HTTP: engine cache, orphan folders, checked writes, budgets,
 decode slots and parameter cleaning."""
 
+from support.paths import ROOT
 import os
 import signal
 import subprocess
@@ -15,7 +16,6 @@ from makeittalk_server.config import Settings
 from makeittalk_server.errors import BadInput, UserError
 from makeittalk_server.params import parse_params, parse_params_text
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_engine_cache_is_keyed_by_what_matters_and_evicts(tmp_path):

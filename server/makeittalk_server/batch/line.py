@@ -134,7 +134,7 @@ def _atomic(path: Path, write, out: Path) -> str:
 
 def _blend(track: Path, portrait: str, audio: str, path: Path) -> None:
     """The .blend through Blender as a module, in its own process (bpy is one scene per process)."""
-    cmd = [sys.executable, "-m", "makeittalk_server.batch.blend_job", str(track), portrait, audio, str(path)]
+    cmd = [sys.executable, "-m", "makeittalk_blender.blend_job", str(track), portrait, audio, str(path)]
     env = dict(os.environ)
     pkg_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = pkg_root + os.pathsep + env.get("PYTHONPATH", "")

@@ -11,7 +11,7 @@ What changes, and why it is cheap to lose:
   everything stays float32 (those kernels are CPU-only).
 * The image generator (i2i), on CPU: int8 static quantisation (FX graph mode, x86 backend), its
   activation ranges calibrated on the job's own first frame, so the same job gives the same frames.
-The deviation from exact is measured on the parity clips (tests/makeittalk/test_fast_precision.py,
+The deviation from exact is measured on the parity clips (tests/engines/makeittalk/test_fast_precision.py,
 bench/bench_makeittalk.py --precision fast).
 """
 

@@ -1,6 +1,0 @@
-"""Lets the renderer tests import render_helpers (pytest runs with --import-mode=importlib)."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -1,0 +1,1 @@
+"""What the tests share: a real server process, media made in memory, tracks, paths."""
