@@ -1,8 +1,9 @@
 """Speech -> timed ARPAbet phones with pocketsphinx (its bundled US-English model, nothing downloaded).
 
-Recognition: words with the n-gram model (more reliable than free phone decoding), then a phone-level
-forced alignment of those words. With a transcript: forced alignment to the transcript. Long audio is
-decoded in chunks cut at pauses, so memory stays bounded and chunks can run in parallel.
+Recognition: words with the n-gram model, then a phone-level forced alignment of those words; and the
+free phone loop. With a transcript: forced alignment to the transcript. candidates.py runs these per
+chunk and scores each against the sound. Long audio is decoded in chunks cut at pauses, so memory
+stays bounded and chunks can run in parallel.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import numpy as np
 
 from . import text as textmod
 
-# Narrow beams and no second passes: ~15x faster than the defaults, and lip sync needs phone timing
-# and mouth classes more than exact words.
-FAST = dict(fwdflat=False, bestpath=False, beam=1e-25, pbeam=1e-25, wbeam=1e-15, maxhmmpf=1500, ds=2, cmn="batch")
+# Word recognition: the default beams (narrower ones lost most of the gain on real voices), no second
+# passes, every other frame scored and at most 300 active HMMs a frame: ~0.04 x real time of CPU, a
+# twelfth of the defaults. 1000 and 500 scored a little better on the tuning sets (a few more open
+# vowels), but the 60 s speed budget needs this.
+FAST = dict(fwdflat=False, bestpath=False, maxhmmpf=300, ds=2, cmn="batch")
+# aligning recognised words (not a transcript): every other frame, narrower beams; a third of the cost
+ALIGN_FAST = dict(ds=2, beam=1e-30, pbeam=1e-30, wbeam=1e-20, cmn="batch")
 # cmn="batch": each chunk is normalised on its own (see also _decode, which resets the front end).
 # Phone loop: narrow beams, every other frame scored, top-2 Gaussians: ~0.02 x real time of CPU,
 # a third of the cost of the defaults, at no measurable loss in lip-sync scores (bench/eval_lipsync.py).
@@ -51,17 +56,20 @@ def _decode(d, pcm: bytes) -> None:
 class PhoneDecoder:
     """Two pocketsphinx decoders (recognition and alignment), created on first use. Not thread-safe."""
 
-    def __init__(self, method: str = "words"):
-        self.method = method      # "words" (n-gram words, then alignment) or "allphone" (phone loop)
+    def __init__(self, method: str = "hybrid"):
+        # "hybrid" (both below), "words" (n-gram words, then alignment) or "allphone" (phone loop)
+        self.method = method
         self._rec = None
         self._ali = None
+        self._ali_fast = None
         self._allphone = None
 
     def load(self) -> None:
         """Load the decoders this method uses (each holds its own copy of the acoustic model)."""
-        if self.method == "words":
+        if self.method in ("words", "hybrid"):
             self._recogniser()
-        else:
+            self._aligner(fast=True)
+        if self.method in ("allphone", "hybrid"):
             self._phone_loop()
         self._aligner()
 
@@ -72,9 +80,13 @@ class PhoneDecoder:
             self._rec = ps.Decoder(loglevel="FATAL", **FAST)
         return self._rec
 
-    def _aligner(self):
+    def _aligner(self, fast: bool = False):
         import pocketsphinx as ps
 
+        if fast:     # for recognised words: their times are known roughly already
+            if self._ali_fast is None:
+                self._ali_fast = ps.Decoder(lm=None, loglevel="FATAL", **ALIGN_FAST)
+            return self._ali_fast
         if self._ali is None:
             self._ali = ps.Decoder(lm=None, loglevel="FATAL", cmn="batch")
         return self._ali
@@ -107,9 +119,9 @@ class PhoneDecoder:
             out.append((re.sub(r"\(\d+\)$", "", s.word), s.start_frame * FRAME_S, (s.end_frame + 1) * FRAME_S))
         return out
 
-    def known_words(self, words: list[str]) -> list[str]:
+    def known_words(self, words: list[str], fast: bool = False) -> list[str]:
         """Words ready for alignment: unknown ones get a guessed pronunciation added to the dictionary."""
-        ali = self._aligner()
+        ali = self._aligner(fast)
         out = []
         for w in words:
             if ali.lookup_word(w) is None:
@@ -121,17 +133,17 @@ class PhoneDecoder:
         return out
 
     # ---- phones -----------------------------------------------------------------------------------
-    def align(self, samples: np.ndarray, words: list[str]) -> list[tuple[str, float, float]] | None:
-        """Phone-level forced alignment; None when the decoder finds no path at all.
+    def align(self, samples: np.ndarray, words: list[str], fast: bool = False):
+        """(phones, timed words) from a forced alignment; None when the decoder finds no path at all.
 
         Two passes: words, then phones and states within them. When only the second pass fails (it
         is stricter, e.g. on fast speech), the words' times are kept and their dictionary phones are
         spread over them: the transcript is still used.
         """
-        words = self.known_words(words)
+        words = self.known_words(words, fast)
         if not words:
             return None
-        d, pcm = self._aligner(), _pcm(samples)
+        d, pcm = self._aligner(fast), _pcm(samples)
         try:
             d.set_align_text(" ".join(words))
             _decode(d, pcm)
@@ -149,8 +161,8 @@ class PhoneDecoder:
             al = None
         out = [] if al is None else [(p.name, p.start * FRAME_S, (p.start + p.duration) * FRAME_S)
                                      for p in al.phones()]
-        out = [x for x in out if x[0] != "SIL"]
-        return out or self.spread_in_words(timed) or None
+        out = [x for x in out if x[0] != "SIL"] or self.spread_in_words(timed)
+        return (out, timed) if out else None
 
     def spread_in_words(self, words: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
         """Phones from the dictionary, spread over each recognised word's time (vowels longer)."""
@@ -166,19 +178,19 @@ class PhoneDecoder:
             out += [(p, float(a), float(b)) for p, a, b in zip(ph, edges[:-1], edges[1:])]
         return out
 
+    def candidates(self, samples: np.ndarray, transcript_words: list[str] | None = None) -> list[dict]:
+        """Every candidate timeline for one chunk, scored (candidates.py)."""
+        from .candidates import chunk_candidates
+
+        return chunk_candidates(self, samples, transcript_words)
+
     def chunk_phones(self, samples: np.ndarray, transcript_words: list[str] | None = None):
         """(phones, words, how) for one chunk; times relative to the chunk start."""
-        if transcript_words:
-            ph = self.align(samples, transcript_words)
-            if ph:
-                return ph, list(transcript_words), "transcript"
-        if self.method == "allphone":
-            return self.phone_loop(samples), [], "recognised"
-        words = self.recognise(samples)
-        if not words:
+        cands = self.candidates(samples, transcript_words)
+        if not cands:
             return [], [], "recognised"
-        ph = self.align(samples, [w for w, _, _ in words]) or self.spread_in_words(words)
-        return ph, [w for w, _, _ in words], "recognised"
+        c = max(cands, key=lambda c: (c["how"] == "transcript", c["agreement"]))
+        return c["phones"], [w for w, _, _ in c["words"]], "transcript" if c["how"] == "transcript" else "recognised"
 
 
 def split_words(words: list[str], weights: list[float]) -> list[list[str]]:

@@ -52,7 +52,7 @@ class _Worker:
 
 
 class DecoderPool:
-    def __init__(self, method: str = "allphone", workers: int | None = None):
+    def __init__(self, method: str = "hybrid", workers: int | None = None):
         self.method = method
         self.n_workers = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
         self._local = PhoneDecoder(method)
@@ -84,7 +84,7 @@ class DecoderPool:
 
     def _decode_here(self, samples, words):
         with self._local_lock:
-            return self._local.chunk_phones(samples, words)
+            return self._local.candidates(samples, words)
 
     def _decode_anywhere(self, job):
         samples, words = job
@@ -109,7 +109,7 @@ class DecoderPool:
             return self._decode_here(samples, words)
 
     def map(self, jobs, progress=None):
-        """[(samples, transcript_words | None)] -> [(phones, words, how)] in order."""
+        """[(samples, transcript_words | None)] -> [candidates (phones.PhoneDecoder.candidates)] in order."""
         total_s = sum(len(x) for x, _ in jobs) / segments.SR
         if self.n_workers <= 1 or len(jobs) <= 1 or total_s < LOCAL_BELOW_S:
             out = []
@@ -120,18 +120,19 @@ class DecoderPool:
             return out
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        with ThreadPoolExecutor(self.n_workers) as ex:
-            futs = [ex.submit(self._decode_anywhere, job) for job in jobs]
-            try:
-                pending = set(futs)
-                while pending:
-                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    if progress is not None:
-                        progress.stage("phones", 0.5 * (len(futs) - len(pending)) / len(futs))
-                return [f.result() for f in futs]
-            finally:
-                for f in futs:
-                    f.cancel()
+        ex = ThreadPoolExecutor(self.n_workers)
+        futs = [ex.submit(self._decode_anywhere, job) for job in jobs]
+        try:
+            pending = set(futs)
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if progress is not None:
+                    progress.stage("phones", 0.5 * (len(futs) - len(pending)) / len(futs))
+            return [f.result() for f in futs]
+        finally:
+            # on cancel, chunks already being decoded finish in the background (their workers then
+            # go back to the pool); the job does not wait for them
+            ex.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         if self._idle is not None:

@@ -28,7 +28,7 @@ def words(text: str) -> list[str]:
     """Lower-case words; digits spelled out; punctuation dropped (apostrophes inside words kept)."""
     out = []
     for tok in re.findall(r"[0-9]+|[^\W\d_]+(?:'[^\W\d_]+)*", text.lower()):
-        if tok.isdigit():
+        if tok.isascii() and tok.isdigit():      # '①' and other Unicode digits are not numbers here
             out += number_words(int(tok[:12]))
         else:
             out.append(tok)

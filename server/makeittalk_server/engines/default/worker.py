@@ -49,7 +49,7 @@ def main() -> int:
             write_msg(out, ("ok", None))
             continue
         try:
-            write_msg(out, ("ok", decoders[method].chunk_phones(msg["samples"], msg["words"])))
+            write_msg(out, ("ok", decoders[method].candidates(msg["samples"], msg["words"])))
         except Exception as e:  # reported to the parent, which decodes the chunk itself
             write_msg(out, ("error", repr(e)))
 
