@@ -22,12 +22,12 @@ def main(argv: list[str]) -> int:
     except ImportError:
         print("Blender as a module (bpy) is not installed in this Python", file=sys.stderr)
         return 1
-    import makeittalk_blender as addon
-    from makeittalk_blender.blender import compat, scene_builder
-    from makeittalk_blender.core import trackfile
+    from . import register, unregister
+    from .blender import compat, scene_builder
+    from .core import trackfile
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    addon.register()
+    register()
     try:
         scene = bpy.context.scene
         scene["makeittalk_owned"] = True          # made for this line: the add-on may set it up
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
         scene.render.filepath = "//" + Path(out).name.replace(".part", "").rsplit(".", 1)[0] + ".mp4"
         bpy.ops.wm.save_as_mainfile(filepath=out)
     finally:
-        addon.unregister()
+        unregister()
     return 0
 
 

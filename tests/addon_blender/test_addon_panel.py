@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from support.blender_synth import PORTRAIT, SPEECH, monalisa_rest
+from support.panel_layout import _Layout
 
 
 def _closed_url() -> str:
@@ -160,34 +161,6 @@ def test_render_frames_when_the_server_offers_a_renderer(bpy_mod, scene, server,
     strip = frames_strip.find_frames_strip(scene)
     assert strip is not None and strip.frame_final_duration == scene.frame_end
     assert scene_builder.find_role(scene, "portrait") is not None
-
-
-class _Layout:
-    """Stands in for UILayout (none exists without a window) and checks what the panel names."""
-
-    def __init__(self, log):
-        self.log = log
-        self.enabled = True
-        self.scale_y = 1.0
-
-    def _child(self, *a, **k):
-        return _Layout(self.log)
-    row = column = box = _child
-
-    def prop(self, data, name, **k):
-        assert name in data.bl_rna.properties, f"panel shows a missing property {name}"
-        self.log.append(("prop", name))
-
-    def operator(self, idname, **k):
-        cat, op = idname.split(".")
-        assert hasattr(getattr(__import__("bpy").ops, cat), op), f"panel shows a missing operator {idname}"
-        self.log.append(("op", idname))
-
-    def label(self, text="", **k):
-        self.log.append(("label", text))
-
-    def progress(self, factor=0.0, type="BAR", text=""):
-        self.log.append(("progress", round(factor, 2), text))
 
 
 def test_panel_draws_every_control_and_the_error(bpy_mod, scene):

@@ -106,7 +106,7 @@ def test_animate_changes_no_setting_of_the_users_scene_and_f12_can_show_the_port
     advice = " ".join(scene_settings.advice(scene))
     assert "'Camera'" in advice and "Workbench" in advice and "colours" in advice and "Sync to Audio" in advice
     log = []
-    from test_addon_panel import _Layout
+    from support.panel_layout import _Layout
     panels.VIEW3D_PT_makeittalk.draw(type("P", (), {"layout": _Layout(log)})(), bpy_mod.context)
     assert ("op", "makeittalk.use_recommended_render") in log
     assert bpy_mod.ops.makeittalk.use_recommended_render() == {"FINISHED"}

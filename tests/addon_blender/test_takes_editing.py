@@ -161,7 +161,7 @@ def test_confidence_in_the_take_and_markers_on_the_timeline(bpy_mod, scene):
     marks = [(m.name, m.frame) for m in scene.timeline_markers]
     assert len(marks) == 1 and marks[0][1] == 1 + round(0.4 * 25)
     log = []
-    from test_addon_panel import _Layout
+    from support.panel_layout import _Layout
     panel = type("P", (), {"layout": _Layout(log)})()
     properties.status().message = ""
     panels.VIEW3D_PT_makeittalk.draw(panel, bpy_mod.context)
