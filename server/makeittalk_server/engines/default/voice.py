@@ -19,9 +19,9 @@ class Voice:
     def load(self) -> None:
         with self._lock:
             if self._encoder is None:
-                from resemblyzer import VoiceEncoder
+                from .. import speaker
 
-                self._encoder = VoiceEncoder("cpu", verbose=False)
+                self._encoder = speaker.encoder("cpu")    # one loaded encoder for both engines
 
     def embedding(self, samples: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         """256-d embedding of (up to EMBED_MAX_S of) the speech; None when there is too little."""
