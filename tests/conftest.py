@@ -18,6 +18,25 @@ from support.paths import EXAMPLES
 from support.serverproc import ServerProcess
 
 _BPY_FIXTURES = {"bpy_mod", "addon", "scene"}
+_EXIT = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT["status"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Blender as a module can hang in its C++ static destructors at exit (seen with bpy 4.5: a task-pool
+    condition variable destroyed while its worker threads still wait). The report is written by now, so
+    leave without running them."""
+    import os
+    import sys
+
+    if "bpy" in sys.modules and "status" in _EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT["status"])
 
 
 def pytest_collection_modifyitems(config, items):
