@@ -3,9 +3,7 @@
 from support.sizes import MAX_FUNCTION_LINES, MAX_MODULE_LINES, oversized
 
 # Known, owned by others, to be split (tell the lead when one is fixed: the entry then goes).
-KNOWN = {
-    "server/makeittalk_server/engines/makeittalk/audio2landmark.py:animate",   # makeittalk engine
-}
+KNOWN: set = set()      # nothing over the limits today; an entry here needs a reason beside it
 
 
 def test_no_new_oversized_module_or_function():

@@ -173,6 +173,40 @@ def branches(models: Models, mel_norm: np.ndarray, face_id: np.ndarray, emb: np.
     return con_out, spk_out
 
 
+def _audio_half(models: Models, pcm16: np.ndarray, report, lap):
+    """(au_emb, AutoVC content) of the clip: the part of animate() that depends on the audio alone."""
+    # Independent jobs overlap: both speaker embeddings (au_emb of the file before loudness
+    # normalisation, for the speaker branch; c_org after it, for AutoVC) in two threads, RAPT in a
+    # helper process, and the mel on this thread. AutoVC then needs c_org, mel and F0.
+    from concurrent.futures import ThreadPoolExecutor
+
+    report("speaker embedding", 0.05)
+    nt = torch.get_num_threads()
+    with ThreadPoolExecutor(2, thread_name_prefix="embed") as pool:
+        au_fut = pool.submit(_embed, pcm16, models.device, max(1, nt // 2))
+        loud, _gain = features.loudness_normalise(pcm16)
+        c_fut = pool.submit(_embed, loud, models.device, max(1, nt - nt // 2))   # AutoVC's source speaker
+        w = features.prepare_signal(loud[:, 0].astype(np.float64) / 32768.0)
+        f0_job = features.RaptJob(w)
+        try:
+            report("audio features", 0.2)
+            mel = features.mel_from_signal(w)
+            _, f0_onehot = features.f0_normalise(f0_job.result())
+        finally:
+            f0_job.close()          # on errors/cancel: keep the helper's answers in step
+        lap("audio features (mel + F0)")
+        c_org = c_fut.result()
+        lap("speaker embedding (c_org, waited)")
+        n = min(len(mel), len(f0_onehot))
+        mel, f0_onehot = mel[:n], f0_onehot[:n]
+        report("content conversion (AutoVC)", 0.3)
+        conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
+        lap("AutoVC")
+        au_emb = au_fut.result()
+        lap("speaker embedding (au_emb, waited)")
+    return au_emb, conv
+
+
 def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(256, 256),
             amp_lip_x=2.0, amp_lip_y=2.0, amp_pos=0.5, blink=True, seed=0, check=lambda: None,
             report=lambda name, frac: None, puppet=None, audio_cache=None) -> Result:
@@ -203,35 +237,7 @@ def animate(models: Models, pcm16: np.ndarray, rest_px: np.ndarray, image_size=(
         au_emb, conv = hit
         lap("audio half (cached)")
     else:
-        # Independent jobs overlap: both speaker embeddings (au_emb of the file before loudness
-        # normalisation, for the speaker branch; c_org after it, for AutoVC) in two threads, RAPT in a
-        # helper process, and the mel on this thread. AutoVC then needs c_org, mel and F0.
-        from concurrent.futures import ThreadPoolExecutor
-
-        report("speaker embedding", 0.05)
-        nt = torch.get_num_threads()
-        with ThreadPoolExecutor(2, thread_name_prefix="embed") as pool:
-            au_fut = pool.submit(_embed, pcm16, models.device, max(1, nt // 2))
-            loud, _gain = features.loudness_normalise(pcm16)
-            c_fut = pool.submit(_embed, loud, models.device, max(1, nt - nt // 2))   # AutoVC's source speaker
-            w = features.prepare_signal(loud[:, 0].astype(np.float64) / 32768.0)
-            f0_job = features.RaptJob(w)
-            try:
-                report("audio features", 0.2)
-                mel = features.mel_from_signal(w)
-                _, f0_onehot = features.f0_normalise(f0_job.result())
-            finally:
-                f0_job.close()          # on errors/cancel: keep the helper's answers in step
-            lap("audio features (mel + F0)")
-            c_org = c_fut.result()
-            lap("speaker embedding (c_org, waited)")
-            n = min(len(mel), len(f0_onehot))
-            mel, f0_onehot = mel[:n], f0_onehot[:n]
-            report("content conversion (AutoVC)", 0.3)
-            conv = autovc.convert(models.autovc, mel, f0_onehot, c_org, constants.obama_emb(models.folder))
-            lap("AutoVC")
-            au_emb = au_fut.result()
-            lap("speaker embedding (au_emb, waited)")
+        au_emb, conv = _audio_half(models, pcm16, report, lap)
         if key is not None:
             audio_cache.put(key, (au_emb, conv))
     mean, std = constants.mel_mean_std(models.folder)
