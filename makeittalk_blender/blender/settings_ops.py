@@ -28,9 +28,6 @@ class MAKEITTALK_OT_use_recommended_render(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (MAKEITTALK_OT_use_recommended_render,)
-
-
 class MAKEITTALK_OT_lock_keys(bpy.types.Operator):
     bl_idname = "makeittalk.lock_keys"
     bl_label = "Lock selected edit keys"
@@ -57,4 +54,4 @@ class MAKEITTALK_OT_lock_keys(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = CLASSES + (MAKEITTALK_OT_lock_keys,)
+CLASSES = (MAKEITTALK_OT_use_recommended_render, MAKEITTALK_OT_lock_keys)

@@ -9,19 +9,10 @@ import pytest
 
 from makeittalk_blender.core import track_math as tm
 from makeittalk_blender.core import trackfile
-from support.blender_synth import PORTRAIT, SPEECH, make_track
+from support.blender_synth import evaluated_landmarks, PORTRAIT, SPEECH, make_track
 
 
-def _evaluated_landmarks(bpy, scene, ob, frame: int) -> np.ndarray:
-    scene.frame_set(frame)
-    dg = bpy.context.evaluated_depsgraph_get()
-    ev = ob.evaluated_get(dg)
-    me = ev.to_mesh()
-    co = np.empty(len(me.vertices) * 3)
-    me.vertices.foreach_get("co", co)
-    ev.to_mesh_clear()
-    w, h = ob["image_size"]
-    return tm.PixelMap(int(w), int(h)).to_pixels(co.reshape(-1, 3)[:68])
+_evaluated_landmarks = evaluated_landmarks
 
 
 def _render(bpy, scene, frame: int, path) -> np.ndarray:

@@ -1,6 +1,5 @@
 """Lets the batch tests import batch_helpers (pytest runs with --import-mode=importlib)."""
 
-import sys
 from pathlib import Path
 
 import pytest

@@ -6,8 +6,6 @@ from support.paths import ROOT
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 from support.serverproc import server_python
 from support.blender_synth import PORTRAIT

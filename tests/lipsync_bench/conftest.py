@@ -2,8 +2,6 @@
 
 from support.paths import DATA
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest

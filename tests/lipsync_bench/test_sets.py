@@ -1,6 +1,5 @@
 """The development sets in bench/speech_sets/: manifests load, audio matches, reference timings are sane."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

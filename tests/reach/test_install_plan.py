@@ -3,7 +3,6 @@
 from support.paths import ROOT
 import importlib.util
 import tomllib
-from pathlib import Path
 
 spec = importlib.util.spec_from_file_location("install_script", ROOT / "install.py")
 install = importlib.util.module_from_spec(spec)

@@ -6,7 +6,6 @@ from support.paths import ROOT, DATA
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -51,3 +50,17 @@ def make_track(n: int = 40, fps: float = 25.0, head: bool = True, seed: int = 0,
         pose.append(p)
     return trackfile.TrackData(fps=fps, width=w, height=h, rest=rest, frames=frames, head_pose=pose,
                                engine="synthetic", params={}, duration_s=n / fps)
+
+
+def evaluated_landmarks(bpy, scene, ob, frame: int) -> np.ndarray:
+    """The 68 landmark vertices of the evaluated portrait mesh at `frame`, in image pixels."""
+    from makeittalk_blender.core import track_math as tm
+
+    scene.frame_set(frame)
+    ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    me = ev.to_mesh()
+    co = np.empty(len(me.vertices) * 3)
+    me.vertices.foreach_get("co", co)
+    ev.to_mesh_clear()
+    w, h = ob["image_size"]
+    return tm.PixelMap(int(w), int(h)).to_pixels(co.reshape(-1, 3)[:68])

@@ -2,7 +2,6 @@
 
 from support.paths import DATA
 import json
-from pathlib import Path
 
 
 

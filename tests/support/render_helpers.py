@@ -5,7 +5,6 @@ from support.paths import ROOT, DATA
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 

@@ -1,7 +1,5 @@
 from support.paths import DATA
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest

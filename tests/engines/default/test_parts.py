@@ -90,7 +90,6 @@ def test_chunks_cut_long_audio_at_pauses():
 
 def test_phone_decoding_does_not_depend_on_what_was_decoded_before():
     import json
-    from pathlib import Path
 
     import soundfile as sf
 
