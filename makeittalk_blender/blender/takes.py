@@ -18,6 +18,7 @@ from ..core import track_math as tm
 from ..core.trackfile import TrackData
 from . import compat, nla_layers, sound
 from .face_keys import SLIDER, UNIT_FRACTION, ensure_face_keys, unit_px  # noqa: F401  (names callers use)
+from .face_keys import landmark_depth, set_fit_shapes
 from .fcurve_keys import write_keys
 from .handles import ensure_handles
 from .landmark_edit import leave_edit_mode
@@ -64,10 +65,20 @@ def _head_action(take: str, plan, track: TrackData, frame0: float):
     flat = type(h["tx"])(ends, np.zeros(len(ends)), np.zeros(len(ends)))
     write_keys(sink.new_fcurve("location", 1, "Head"), flat, frame0)
     write_keys(sink.new_fcurve("location", 2, "Head"), h["ty"], frame0, -pm.scale, pivot_w[2])
-    write_keys(sink.new_fcurve("rotation_euler", 1, "Head"), h["roll_deg"], frame0, math.pi / 180.0)
+    # rotation mode YXZ: roll (Y) in the picture's plane, then pitch (X) and yaw (Z) turn it in depth
+    for axis, name in ((0, "pitch_deg"), (1, "roll_deg"), (2, "yaw_deg")):
+        write_keys(sink.new_fcurve("rotation_euler", axis, "Head"), h[name], frame0, math.pi / 180.0)
     for a in range(3):
         write_keys(sink.new_fcurve("scale", a, "Head"), h["scale"], frame0)
     return act, sink.slot
+
+
+def _follow(ob, track: TrackData):
+    """How the mesh's dense vertices follow the landmarks (None when the mesh is not the layout's)."""
+    from .mesh import layout_for
+
+    lay = layout_for(np.asarray(ob["rest_px"], dtype=np.float64).reshape(68, 2), track.width, track.height)
+    return lay.follow if lay.n_vertices == len(ob.data.vertices) else None
 
 
 def _record(ob, take: str, source: str, start: int, track: TrackData, plan, locked: int) -> dict:
@@ -97,7 +108,8 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
     ob, head = build_rest(scene, image_path, track.rest, track.width, track.height, resolution)
     ensure_face_keys(ob, track.rest, track.width, track.height)
     key = ob.data.shape_keys
-    plan = take_plan.plan_take(track, tol_px)
+    plan = take_plan.plan_take(track, tol_px, depth=landmark_depth(ob, track.width, track.height))
+    set_fit_shapes(ob, plan.fit, track.width, track.height, _follow(ob, track))
     take = next_take_name("MIT")
     frame0 = float(start_frame)
     (chan, slot), (detail, dslot) = _face_actions(take, plan, track.width, track.height, frame0)

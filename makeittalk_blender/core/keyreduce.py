@@ -1,13 +1,22 @@
 """Keyframe reduction: a curve sampled on every frame -> a few Bezier keys that stay within a tolerance.
 
-The keys keep the sampled value and the sampled slope at their frame (at a kink, where the motion turns
-sharply, the incoming and outgoing slopes differ: a broken tangent); their handles sit one third of
-the way to the neighbouring key, on the slope. A Bezier segment with handles at thirds is a cubic
-Hermite segment in the frame number (its x is linear in t), so `evaluate` reproduces Blender's F-curve
-evaluation exactly, and an animator gets ordinary keys with aligned handles to move.
+Keys sit on samples (the key's value is the sampled value). Each segment between two keys is a cubic
+Hermite segment whose two end slopes are fitted by least squares to the samples inside it, so a key's
+incoming and outgoing slopes may differ (a broken tangent, FREE handles in Blender). Handles sit one
+third of the way to the neighbouring key on the fitted slope: a Bezier segment with handles at thirds
+is the Hermite segment in the frame number (its x is linear in t), so `evaluate` reproduces Blender's
+F-curve evaluation exactly.
 
-Keys are added where the error is largest until every sampled frame is within `tol`, then keys the
-search did not need are dropped again (numpy only).
+Only whole frames are checked (Blender evaluates a take at whole frames), so a segment of L frames has
+L - 1 samples inside it for its two slopes: fitted slopes reach about three times further than slopes
+taken from the samples.
+
+Search: for every start and every length up to LMAX the fitted segment's worst error is one small
+matrix product (the least-squares operator of a segment depends only on its length), for all curves at
+once; then each curve takes the longest segment that fits, start after start (greedy-longest, optimal
+when fitting is monotone in the length). Pruning passes then merge neighbouring segments (longer than
+LMAX in still stretches). Several curves can share their keys (a landmark's x and y): their error is the
+length of the error vector.
 """
 
 from __future__ import annotations
@@ -15,6 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+LMAX = 10             # longest segment the window search tries (longer ones come from merging)
+RIDGE = 1e-4          # pulls the slopes of a one-sample segment towards flat (scale: values)
 
 
 @dataclass
@@ -36,8 +48,8 @@ class Keys:
 
     @property
     def broken(self) -> np.ndarray:
-        """Keys whose tangent is broken (a kink)."""
-        return ~np.isclose(self.slopes, self.slopes_in, rtol=1e-9, atol=1e-12)
+        """Keys whose tangent is broken (the two slopes differ)."""
+        return ~np.isclose(self.slopes, self.slopes_in, rtol=1e-6, atol=1e-9)
 
     def handles(self, frame0: float = 0.0):
         """(left, right) handle points, each k x 2 in (frame, value), for keys placed at frame0 + index."""
@@ -49,151 +61,185 @@ class Keys:
         return left, right
 
 
-def slopes_of(y: np.ndarray):
-    """(incoming, outgoing) sampled slopes: central differences where the motion is smooth, one-sided
-    ones at a kink (the two one-sided differences disagree by more than half their size)."""
-    y = np.asarray(y, dtype=np.float64)
-    if len(y) < 2:
-        return np.zeros_like(y), np.zeros_like(y)
-    back = np.diff(y, prepend=y[0])
-    fwd = np.diff(y, append=y[-1])
-    central = np.gradient(y)
-    kink = np.abs(fwd - back) > 0.5 * (np.abs(fwd) + np.abs(back)) + 1e-12
-    kink[[0, -1]] = False
-    return np.where(kink, back, central), np.where(kink, fwd, central)
-
-
 def evaluate(keys: Keys, n: int) -> np.ndarray:
     """The Hermite curve through the keys at every sample 0 .. n-1 (held flat outside the keys)."""
     if len(keys.frames) == 1:
         return np.full(n, float(keys.values[0]))
-    return _hermite(np.arange(n, dtype=np.float64), keys.frames, keys.values, keys.slopes, keys.slopes_in)[0]
-
-
-def _hermite(x, kf, v, s_out, s_in, seg=None):
-    """The Hermite curve through keys kf (values v, slopes) at samples x (kf increasing, sorted x)."""
-    if seg is None:
-        seg = np.maximum(np.searchsorted(kf, x, side="right") - 1, 0)
-    seg = np.minimum(seg, max(len(kf) - 2, 0))      # the last sample is the end of the last segment
+    x = np.arange(n, dtype=np.float64)
+    kf = keys.frames
+    seg = np.clip(np.searchsorted(kf, x, side="right") - 1, 0, len(kf) - 2)
     a = kf[seg]
-    h = kf[seg + 1] - a                              # keys are distinct samples: h >= 1
-    t = (x - a) / h                                  # in 0..1: samples lie between their keys
+    h = kf[seg + 1] - a
+    t = np.clip((x - a) / h, 0.0, 1.0)
+    h00, h01, g1, g2 = _basis(t)
+    return (h00 * keys.values[seg] + h01 * keys.values[seg + 1]
+            + g1 * h * keys.slopes[seg] + g2 * h * keys.slopes_in[seg + 1])
+
+
+def _basis(t):
     t2 = t * t
     t3 = t2 * t
-    return ((2 * t3 - 3 * t2 + 1) * v[seg] + (t3 - 2 * t2 + t) * h * s_out[seg]
-            + (-2 * t3 + 3 * t2) * v[seg + 1] + (t3 - t2) * h * s_in[seg + 1]), seg
+    return 2 * t3 - 3 * t2 + 1, -2 * t3 + 3 * t2, t3 - 2 * t2 + t, t3 - t2
 
 
-PEAKS_AFTER = 6      # rounds of one key per segment; then every error peak above the tolerance gets one
+def _window_ops(length: int):
+    """For a segment of `length` steps: (errors, slopes) operators on its window y[a .. a+length]:
+    errors (length-1 x length+1) gives the fitted segment's error at the samples inside,
+    slopes (2 x length+1) the fitted (outgoing, incoming) slopes times the length."""
+    t = np.arange(1, length) / length
+    h00, h01, g1, g2 = _basis(t)
+    g = np.stack([g1, g2], axis=1)
+    fit = np.linalg.solve(g.T @ g + RIDGE * np.eye(2), g.T)
+    take = np.zeros((length - 1, length + 1))          # window -> what the slopes must explain
+    take[:, 0], take[:, -1] = -h00, -h01
+    take[np.arange(length - 1), np.arange(1, length)] = 1.0
+    return (g @ fit - np.eye(length - 1)) @ take, fit @ take
 
 
-def _round(y, s_in, s_out, tol, is_key, rnd, last):
-    """One round on rows laid end to end (flat arrays); marks new keys in is_key; True when all fit."""
+def _longest(y: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """m x n: for each start, the longest segment (1 .. LMAX steps) whose fit is within tol (y: m x n x d)."""
+    m, n, d = y.shape
+    best = np.ones((m, n), dtype=np.int32)
+    y32 = np.ascontiguousarray(y.transpose(0, 2, 1), dtype=np.float32)          # m x d x n
+    lim = (tol * tol).astype(np.float32)[:, None]
+    for length in range(2, min(LMAX, n - 1) + 1):
+        err_op = _window_ops(length)[0].astype(np.float32)
+        win = np.lib.stride_tricks.sliding_window_view(y32, length + 1, axis=2)   # m x d x starts x (L+1)
+        err = (win.reshape(-1, length + 1) @ err_op.T).reshape(m, d, n - length, length - 1)
+        sq = err * err if d > 1 else None
+        ok = (sq.sum(axis=1).max(axis=2) if d > 1 else np.abs(err[:, 0]).max(axis=2)) <= (lim if d > 1 else np.sqrt(lim))
+        best[:, :n - length][ok] = length
+    return best
+
+
+def _walk(best: np.ndarray) -> np.ndarray:
+    """Keys of the greedy-longest walk along each row (every curve at once)."""
+    m, n = best.shape
+    mask = np.zeros((m, n), dtype=bool)
+    mask[:, 0] = mask[:, -1] = True
+    pos = np.zeros(m, dtype=np.int64)
+    rows = np.arange(m)
+    while True:
+        live = pos < n - 1
+        if not live.any():
+            return mask
+        pos[live] = np.minimum(pos[live] + best[rows[live], pos[live]], n - 1)
+        mask[rows[live], pos[live]] = True
+
+
+def _fit(y: np.ndarray, is_key: np.ndarray):
+    """Least-squares slopes of every segment of rows laid end to end (y: N x d, is_key: N, each row's
+    first and last samples keys). Returns (approx N x d, key indices, u_out, u_in (segments x d), the
+    slopes times the segment length)."""
     kf = np.flatnonzero(is_key)
-    x = np.arange(len(y), dtype=y.dtype)
-    approx, seg = _hermite(x, kf.astype(y.dtype), y[kf], s_out[kf], s_in[kf], np.cumsum(is_key) - 1)
-    err = np.abs(approx - y)
-    bad = err > tol
-    if not bad.any():
-        return True
-    worst = np.maximum.reduceat(err, kf[:-1])            # the worst error of each segment
-    if last:                   # out of rounds: the segments still off get a key on every sample (exact)
-        is_key |= (worst > tol[kf[:-1]])[seg] | bad
-        return True
-    pick = bad & (err == worst[seg])
-    if rnd >= PEAKS_AFTER:
-        peak = np.ones_like(bad)
-        peak[1:] &= err[1:] >= err[:-1]
-        peak[:-1] &= err[:-1] >= err[1:]
-        pick |= bad & peak
+    seg = np.clip(np.cumsum(is_key) - 1, 0, len(kf) - 2)
+    a, b = kf[seg], kf[seg + 1]
+    h = (b - a).astype(np.float64)
+    t = np.clip((np.arange(len(y)) - a) / h, 0.0, 1.0)
+    h00, h01, g1, g2 = _basis(t)
+    r = y - h00[:, None] * y[a] - h01[:, None] * y[b]
+    ns = len(kf) - 1
+
+    def total(w):
+        return np.stack([np.bincount(seg, w[:, k], ns) for k in range(w.shape[1])], axis=1) \
+            if w.ndim == 2 else np.bincount(seg, w, ns)
+
+    g11, g12, g22 = total(g1 * g1) + RIDGE, total(g1 * g2), total(g2 * g2) + RIDGE
+    b1, b2 = total(g1[:, None] * r), total(g2[:, None] * r)
+    det = (g11 * g22 - g12 * g12)[:, None]
+    u1 = (g22[:, None] * b1 - g12[:, None] * b2) / det
+    u2 = (g11[:, None] * b2 - g12[:, None] * b1) / det
+    approx = y - r + g1[:, None] * u1[seg] + g2[:, None] * u2[seg]
+    return approx, kf, u1, u2
+
+
+def _errors(y, is_key):
+    approx, kf, _, _ = _fit(y, is_key)
+    return np.sqrt(((approx - y) ** 2).sum(axis=1)), kf
+
+
+def _repair(y, tolf, is_key, rounds: int = 8) -> None:
+    """Add a key at the worst sample of every segment still off (the float64 check of the search)."""
+    for _ in range(rounds):
+        err, kf = _errors(y, is_key)
+        bad = err > tolf
+        if not bad.any():
+            return
+        seg = np.clip(np.cumsum(is_key) - 1, 0, len(kf) - 2)
+        worst = np.maximum.reduceat(err, kf[:-1])
+        pick = bad & (err == worst[seg])
         is_key[pick] = True
-    else:
-        idx = np.flatnonzero(pick)
-        _, first = np.unique(seg[idx], return_index=True)     # one new key per segment
-        is_key[idx[first]] = True
-    return False
+    err, _ = _errors(y, is_key)
+    is_key[err > tolf] = True               # last resort: keys on the samples still off (exact there)
 
 
-def _prune(y, s_in, s_out, tol, mask, passes: int = 4) -> None:
-    """Drop keys the greedy search did not need: each pass tries every other interior key (so no two
-    removed keys are neighbours) and keeps a removal when the merged segment is still within tolerance."""
-    m, n = mask.shape
-    yf, sif, sof = y.ravel(), s_in.ravel(), s_out.ravel()
-    tolf = np.repeat(tol, n)
-    x = np.arange(m * n, dtype=y.dtype)
+def _prune(y, tolf, is_key, n: int, passes: int = 6) -> None:
+    """Merge neighbouring segments: each pass tries to drop every other interior key (no two dropped
+    keys are neighbours) and keeps a drop when the merged segment still fits."""
     for p in range(passes):
-        is_key = mask.ravel().copy()
         kf = np.flatnonzero(is_key)
         col = kf % n
         interior = np.flatnonzero((col != 0) & (col != n - 1))
+        if not len(interior):
+            return
         cand = interior[(interior % 2) == (p % 2)]
         if not len(cand):
-            break
+            continue
         trial = is_key.copy()
         trial[kf[cand]] = False
-        tk = np.flatnonzero(trial)
-        approx, seg = _hermite(x, tk.astype(y.dtype), yf[tk], sof[tk], sif[tk], np.cumsum(trial) - 1)
-        bad = np.abs(approx - yf) > tolf
-        seg_bad = np.maximum.reduceat(bad.astype(np.int8), tk[:-1]) > 0
-        # a removed key lies inside exactly one merged segment: keep it removed when that one fits
+        err, tk = _errors(y, trial)
+        seg_bad = np.maximum.reduceat((err > tolf).astype(np.int8), tk[:-1]) > 0
         owner = np.searchsorted(tk, kf[cand], side="right") - 1
-        keep_removed = ~seg_bad[owner]
-        if not keep_removed.any():
-            continue
-        is_key[kf[cand[keep_removed]]] = False
-        mask[:] = is_key.reshape(m, n)
+        keep = ~seg_bad[owner]
+        is_key[kf[cand[keep]]] = False
 
 
-def reduce_many(curves: np.ndarray, tols, max_rounds: int = 48) -> list:
-    """Fewest-ish keys for each row of curves (m x n), |error| <= its tolerance on every sample.
-
-    Greedy: every segment that is off gets a key at its worst sample, each round, for all curves at once
-    (the rows still off are laid end to end; a curve's first and last samples are keys, so no segment
-    crosses from one curve into the next). After a few rounds every local error peak above the
-    tolerance gets a key (fast motion needs many keys; one per segment and round would take hundreds of
-    rounds). A flat curve gets two keys (one for a single sample)."""
-    y2 = np.atleast_2d(np.asarray(curves, dtype=np.float64))
-    m, n = y2.shape
+def reduce_shared(curves: np.ndarray, tols) -> list:
+    """Keys for each row of curves (m x n x d: d curves that share their key frames, e.g. x and y),
+    the length of the error vector <= the row's tolerance on every sample. Returns m lists of d Keys."""
+    y3 = np.asarray(curves, dtype=np.float64)
+    m, n, d = y3.shape
     if n == 0:
         raise ValueError("an empty curve has no keys")
     tol = np.broadcast_to(np.maximum(np.asarray(tols, dtype=np.float64), 0.0), (m,))
-    s_in2, s_out2 = np.empty_like(y2), np.empty_like(y2)
-    for r in range(m):
-        s_in2[r], s_out2[r] = slopes_of(y2[r])
-    mask = np.zeros((m, n), dtype=bool)
-    mask[:, [0, n - 1]] = True
-    active = np.arange(m)
-    # the search runs in float32 (twice as fast; its rounding is a millionth of the tolerance) against a
-    # tolerance kept 1% inside, so the float64 curve is within the tolerance too
-    y32, si32, so32 = y2.astype(np.float32), s_in2.astype(np.float32), s_out2.astype(np.float32)
-    tol32 = (0.99 * tol).astype(np.float32)
-    for rnd in range(max_rounds):
-        if not len(active) or n < 3:
-            break
-        sub = mask[active].ravel()
-        done_all = _round(y32[active].ravel(), si32[active].ravel(), so32[active].ravel(),
-                          np.repeat(tol32[active], n), sub, rnd, rnd == max_rounds - 1)
-        sub = sub.reshape(len(active), n)
-        grew = (sub != mask[active]).any(axis=1)
-        mask[active] = sub
-        active = active[grew] if not done_all else active[:0]
-    rows = np.flatnonzero(mask.sum(axis=1) > 2)          # only curves with interior keys can lose some
-    if n >= 3 and len(rows):
-        sub = mask[rows]
-        _prune(y32[rows], si32[rows], so32[rows], tol32[rows], sub)
-        mask[rows] = sub
+    if n == 1:
+        return [[Keys(np.array([0]), y3[r, :, k].copy(), np.zeros(1)) for k in range(d)] for r in range(m)]
+    # the search runs in float32 against a tolerance kept 1% inside; the float64 check repairs the rest
+    mask = _walk(_longest(y3, 0.99 * tol)) if n > 2 else np.ones((m, n), dtype=bool)
+    yf = y3.reshape(m * n, d)
+    tolf = np.repeat(tol, n) * (1 + 1e-9)
+    is_key = mask.ravel()
+    _repair(yf, tolf, is_key)
+    _prune(yf, tolf, is_key, n)
+    _repair(yf, tolf, is_key)
+    return _keys_of(yf, is_key, m, n, d)
+
+
+def _keys_of(yf, is_key, m, n, d) -> list:
+    _, kf, u1, u2 = _fit(yf, is_key)
+    h = np.diff(kf).astype(np.float64)[:, None]
+    s_out, s_in = u1 / h, u2 / h                      # per segment (the one crossing rows is never used)
     out = []
     for r in range(m):
-        kf = np.flatnonzero(mask[r])
-        out.append(Keys(kf, y2[r, kf].copy(), s_out2[r, kf].copy(), s_in2[r, kf].copy()))
+        lo, hi = np.searchsorted(kf, [r * n, (r + 1) * n - 1])
+        frames = kf[lo:hi + 1] - r * n
+        so = np.concatenate([s_out[lo:hi], s_in[hi - 1:hi]])         # the last key: its incoming slope
+        si = np.concatenate([s_out[lo:lo + 1], s_in[lo:hi]])         # the first key: its outgoing slope
+        out.append([Keys(frames, yf[kf[lo:hi + 1], k].copy(), so[:, k].copy(), si[:, k].copy())
+                    for k in range(d)])
     return out
 
 
-def reduce(y: np.ndarray, tol: float, max_rounds: int = 64) -> Keys:
+def reduce_many(curves: np.ndarray, tols, max_rounds: int | None = None) -> list:
+    """Keys for each row of curves (m x n), |error| <= the row's tolerance on every sample. A flat
+    curve gets two keys (one for a single sample). (max_rounds: accepted for older callers.)"""
+    y2 = np.atleast_2d(np.asarray(curves, dtype=np.float64))
+    return [row[0] for row in reduce_shared(y2[:, :, None], tols)]
+
+
+def reduce(y: np.ndarray, tol: float, max_rounds: int | None = None) -> Keys:
     """reduce_many() for one curve."""
     y = np.asarray(y, dtype=np.float64)
     if y.ndim != 1 or len(y) == 0:
         raise ValueError("an empty curve has no keys")
-    if len(y) == 1:
-        return Keys(np.array([0]), y.copy(), np.zeros(1))
-    return reduce_many(y[None], [tol], max_rounds)[0]
+    return reduce_many(y[None], [tol])[0]
