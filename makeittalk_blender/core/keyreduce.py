@@ -12,21 +12,27 @@ L - 1 samples inside it for its two slopes: fitted slopes reach about three time
 taken from the samples.
 
 Search: for every start and every length up to LMAX the fitted segment's worst error is one small
-matrix product (the least-squares operator of a segment depends only on its length), for all curves at
-once; then each curve takes the longest segment that fits, start after start (greedy-longest, optimal
-when fitting is monotone in the length). Pruning passes then merge neighbouring segments (longer than
-LMAX in still stretches). Several curves can share their keys (a landmark's x and y): their error is the
+matrix product (the least-squares operator of a segment depends only on its length and handle reach),
+for all curves at once; then each curve takes the longest segment that fits, start after start
+(greedy-longest: on speech as few keys as dynamic programming finds).
+Pruning passes then merge neighbouring segments (longer than LMAX in still stretches). Several curves can share their keys (a landmark's x and y): their error is the
 length of the error vector.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 LMAX = 10             # longest segment the window search tries (longer ones come from merging)
 RIDGE = 1e-4          # pulls the slopes of a one-sample segment towards flat (scale: values)
+THIRD = 1.0 / 3.0
+# handle reaches (share of the segment each handle spans in frames) tried with reach=True; thirds first
+_GRID = (1.0 / 6.0, THIRD, 0.5, 2.0 / 3.0)
+REACHES = ((THIRD, THIRD),) + tuple((a, b) for a in _GRID for b in _GRID if a + b <= 1.0 + 1e-9
+                                    and (a, b) != (THIRD, THIRD))
 
 
 @dataclass
@@ -35,16 +41,23 @@ class Keys:
     values: np.ndarray
     slopes: np.ndarray      # outgoing slope, value per sample step
     slopes_in: np.ndarray | None = None    # incoming slope (None: the same as outgoing)
+    reach_out: np.ndarray | None = None    # right handle's share of the next segment (None: thirds)
+    reach_in: np.ndarray | None = None     # left handle's share of the previous segment
 
     def __post_init__(self):
         if self.slopes_in is None:
             self.slopes_in = self.slopes
+        if self.reach_out is None:
+            self.reach_out = np.full(len(self.frames), THIRD)
+        if self.reach_in is None:
+            self.reach_in = np.full(len(self.frames), THIRD)
 
     def __len__(self) -> int:
         return len(self.frames)
 
     def scaled(self, scale: float, offset: float = 0.0) -> "Keys":
-        return Keys(self.frames, offset + scale * self.values, scale * self.slopes, scale * self.slopes_in)
+        return Keys(self.frames, offset + scale * self.values, scale * self.slopes, scale * self.slopes_in,
+                    self.reach_out, self.reach_in)
 
     @property
     def broken(self) -> np.ndarray:
@@ -54,15 +67,16 @@ class Keys:
     def handles(self, frame0: float = 0.0):
         """(left, right) handle points, each k x 2 in (frame, value), for keys placed at frame0 + index."""
         x = self.frames.astype(np.float64)
-        gap_l = np.diff(x, prepend=x[0] - (x[1] - x[0] if len(x) > 1 else 1.0)) / 3.0
-        gap_r = np.diff(x, append=x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)) / 3.0
+        gap_l = np.diff(x, prepend=x[0] - (x[1] - x[0] if len(x) > 1 else 1.0)) * self.reach_in
+        gap_r = np.diff(x, append=x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)) * self.reach_out
         left = np.stack([frame0 + x - gap_l, self.values - self.slopes_in * gap_l], axis=1)
         right = np.stack([frame0 + x + gap_r, self.values + self.slopes * gap_r], axis=1)
         return left, right
 
 
 def evaluate(keys: Keys, n: int) -> np.ndarray:
-    """The Hermite curve through the keys at every sample 0 .. n-1 (held flat outside the keys)."""
+    """The curve through the keys at every sample 0 .. n-1 (held flat outside the keys), as Blender
+    evaluates its Bezier keys."""
     if len(keys.frames) == 1:
         return np.full(n, float(keys.values[0]))
     x = np.arange(n, dtype=np.float64)
@@ -70,73 +84,112 @@ def evaluate(keys: Keys, n: int) -> np.ndarray:
     seg = np.clip(np.searchsorted(kf, x, side="right") - 1, 0, len(kf) - 2)
     a = kf[seg]
     h = kf[seg + 1] - a
-    t = np.clip((x - a) / h, 0.0, 1.0)
-    h00, h01, g1, g2 = _basis(t)
+    s = np.clip((x - a) / h, 0.0, 1.0)
+    h00, h01, g1, g2 = _basis(s, keys.reach_out[seg], keys.reach_in[seg + 1])
     return (h00 * keys.values[seg] + h01 * keys.values[seg + 1]
             + g1 * h * keys.slopes[seg] + g2 * h * keys.slopes_in[seg + 1])
 
 
-def _basis(t):
-    t2 = t * t
-    t3 = t2 * t
-    return 2 * t3 - 3 * t2 + 1, -2 * t3 + 3 * t2, t3 - 2 * t2 + t, t3 - t2
+def _solve_t(s, ra, rb):
+    """Bezier parameter t with x(t) = s for the x controls 0, ra, 1 - rb, 1 (monotone: ra + rb <= 1,
+    reaches >= 1/6 keep x' > 0.5 at the ends): Newton's method from t = s."""
+    t = s.copy()
+    for _ in range(8):
+        u = 1.0 - t
+        x = 3 * ra * t * u * u + 3 * (1 - rb) * t * t * u + t * t * t
+        dx = 3 * ra * u * u + 6 * (1 - rb - ra) * t * u + 3 * rb * t * t
+        t = np.clip(t - (x - s) / np.maximum(dx, 1e-6), 0.0, 1.0)
+    return t
 
 
-def _window_ops(length: int):
+def _basis(s, ra=THIRD, rb=THIRD):
+    """(h00, h01, g1, g2) at positions s (0..1) in a segment whose handles reach ra and rb of it:
+    value = h00 * v_a + h01 * v_b + g1 * u_out + g2 * u_in  (u = slope x segment length).
+    With handles at thirds x is linear in t (t = s): the cubic Hermite segment."""
+    s = np.asarray(s, dtype=np.float64)
+    t = s
+    if not (np.isscalar(ra) and np.isscalar(rb) and ra == THIRD and rb == THIRD):
+        ra, rb = np.broadcast_to(ra, s.shape), np.broadcast_to(rb, s.shape)
+        third = (np.abs(ra - THIRD) < 1e-12) & (np.abs(rb - THIRD) < 1e-12)
+        if not third.all():
+            t = s.copy()
+            t[~third] = _solve_t(s[~third], ra[~third], rb[~third])
+    u = 1.0 - t
+    b0, b1, b2, b3 = u * u * u, 3 * t * u * u, 3 * t * t * u, t * t * t
+    return b0 + b1, b2 + b3, b1 * ra, -b2 * rb
+
+
+@lru_cache(maxsize=512)
+def _window_ops(length: int, ra: float = THIRD, rb: float = THIRD):
     """For a segment of `length` steps: (errors, slopes) operators on its window y[a .. a+length]:
     errors (length-1 x length+1) gives the fitted segment's error at the samples inside,
     slopes (2 x length+1) the fitted (outgoing, incoming) slopes times the length."""
-    t = np.arange(1, length) / length
-    h00, h01, g1, g2 = _basis(t)
+    h00, h01, g1, g2 = _basis(np.arange(1, length) / length, ra, rb)
     g = np.stack([g1, g2], axis=1)
     fit = np.linalg.solve(g.T @ g + RIDGE * np.eye(2), g.T)
     take = np.zeros((length - 1, length + 1))          # window -> what the slopes must explain
     take[:, 0], take[:, -1] = -h00, -h01
     take[np.arange(length - 1), np.arange(1, length)] = 1.0
-    return (g @ fit - np.eye(length - 1)) @ take, fit @ take
+    err_op = ((g @ fit - np.eye(length - 1)) @ take).astype(np.float32)
+    return err_op, fit @ take
 
 
-def _longest(y: np.ndarray, tol: np.ndarray) -> np.ndarray:
-    """m x n: for each start, the longest segment (1 .. LMAX steps) whose fit is within tol (y: m x n x d)."""
+def _feasible(y: np.ndarray, tol: np.ndarray, reaches) -> tuple:
+    """(ok, which), m x n x (LMAX + 1): ok[., a, L] when the fitted segment a .. a+L is within tol
+    (y: m x n x d), which[., a, L] the index in `reaches` of the first handle reach that fits it."""
     m, n, d = y.shape
-    best = np.ones((m, n), dtype=np.int32)
+    top = min(LMAX, n - 1)
+    ok_all = np.zeros((m, n, top + 1), dtype=bool)
+    ok_all[:, :n - 1, 1] = True
+    which = np.zeros((m, n, top + 1), dtype=np.int8)
     y32 = np.ascontiguousarray(y.transpose(0, 2, 1), dtype=np.float32)          # m x d x n
     lim = (tol * tol).astype(np.float32)[:, None]
-    for length in range(2, min(LMAX, n - 1) + 1):
-        err_op = _window_ops(length)[0].astype(np.float32)
-        win = np.lib.stride_tricks.sliding_window_view(y32, length + 1, axis=2)   # m x d x starts x (L+1)
-        err = (win.reshape(-1, length + 1) @ err_op.T).reshape(m, d, n - length, length - 1)
-        sq = err * err if d > 1 else None
-        ok = (sq.sum(axis=1).max(axis=2) if d > 1 else np.abs(err[:, 0]).max(axis=2)) <= (lim if d > 1 else np.sqrt(lim))
-        best[:, :n - length][ok] = length
-    return best
+    for length in range(2, top + 1):
+        win = np.lib.stride_tricks.sliding_window_view(y32, length + 1, axis=2).reshape(-1, length + 1)
+        found = np.zeros((m, n - length), dtype=bool)
+        for ci, (ra, rb) in enumerate(reaches):
+            err_op = _window_ops(length, ra, rb)[0]
+            err = (win @ err_op.T).reshape(m, d, n - length, length - 1)
+            ok = ((err * err).sum(axis=1) if d > 1 else err[:, 0] * err[:, 0]).max(axis=2) <= lim
+            which[:, :n - length, length][ok & ~found] = ci
+            found |= ok
+        ok_all[:, :n - length, length] = found
+    return ok_all, which
 
 
-def _walk(best: np.ndarray) -> np.ndarray:
-    """Keys of the greedy-longest walk along each row (every curve at once)."""
-    m, n = best.shape
+def _walk(ok: np.ndarray, which: np.ndarray, reaches) -> tuple:
+    """Keys of the greedy-longest walk along each row (every curve at once; as few keys as dynamic
+    programming finds on speech, in a fraction of the time), and the handle reaches (ra, rb, m x n)
+    of the segment starting at each key."""
+    m, n, top = ok.shape[0], ok.shape[1], ok.shape[2] - 1
+    best = top - np.argmax(ok[:, :, ::-1], axis=2)          # the longest length that fits (1 always does)
     mask = np.zeros((m, n), dtype=bool)
     mask[:, 0] = mask[:, -1] = True
+    ra, rb = np.full((m, n), THIRD), np.full((m, n), THIRD)
+    table = np.asarray(reaches, dtype=np.float64)
     pos = np.zeros(m, dtype=np.int64)
     rows = np.arange(m)
     while True:
         live = pos < n - 1
         if not live.any():
-            return mask
-        pos[live] = np.minimum(pos[live] + best[rows[live], pos[live]], n - 1)
-        mask[rows[live], pos[live]] = True
+            return mask, ra, rb
+        r, p = rows[live], pos[live]
+        length = np.minimum(best[r, p], n - 1 - p)
+        ra[r, p], rb[r, p] = table[which[r, p, length], 0], table[which[r, p, length], 1]
+        pos[live] = p + length
+        mask[r, pos[live]] = True
 
 
-def _fit(y: np.ndarray, is_key: np.ndarray):
+def _fit(y: np.ndarray, is_key: np.ndarray, ra: np.ndarray, rb: np.ndarray):
     """Least-squares slopes of every segment of rows laid end to end (y: N x d, is_key: N, each row's
-    first and last samples keys). Returns (approx N x d, key indices, u_out, u_in (segments x d), the
-    slopes times the segment length)."""
+    first and last samples keys; ra, rb: N, the handle reaches of the segment starting at a key).
+    Returns (approx N x d, key indices, u_out, u_in (segments x d), the slopes times the segment length)."""
     kf = np.flatnonzero(is_key)
     seg = np.clip(np.cumsum(is_key) - 1, 0, len(kf) - 2)
     a, b = kf[seg], kf[seg + 1]
     h = (b - a).astype(np.float64)
-    t = np.clip((np.arange(len(y)) - a) / h, 0.0, 1.0)
-    h00, h01, g1, g2 = _basis(t)
+    pos = np.clip((np.arange(len(y)) - a) / h, 0.0, 1.0)
+    h00, h01, g1, g2 = _basis(pos) if ra is None else _basis(pos, ra[a], rb[a])
     r = y - h00[:, None] * y[a] - h01[:, None] * y[b]
     ns = len(kf) - 1
 
@@ -153,15 +206,15 @@ def _fit(y: np.ndarray, is_key: np.ndarray):
     return approx, kf, u1, u2
 
 
-def _errors(y, is_key):
-    approx, kf, _, _ = _fit(y, is_key)
+def _errors(y, is_key, ra, rb):
+    approx, kf, _, _ = _fit(y, is_key, ra, rb)
     return np.sqrt(((approx - y) ** 2).sum(axis=1)), kf
 
 
-def _repair(y, tolf, is_key, rounds: int = 8) -> None:
+def _repair(y, tolf, is_key, ra, rb, rounds: int = 8) -> None:
     """Add a key at the worst sample of every segment still off (the float64 check of the search)."""
     for _ in range(rounds):
-        err, kf = _errors(y, is_key)
+        err, kf = _errors(y, is_key, ra, rb)
         bad = err > tolf
         if not bad.any():
             return
@@ -169,11 +222,11 @@ def _repair(y, tolf, is_key, rounds: int = 8) -> None:
         worst = np.maximum.reduceat(err, kf[:-1])
         pick = bad & (err == worst[seg])
         is_key[pick] = True
-    err, _ = _errors(y, is_key)
+    err, _ = _errors(y, is_key, ra, rb)
     is_key[err > tolf] = True               # last resort: keys on the samples still off (exact there)
 
 
-def _prune(y, tolf, is_key, n: int, passes: int = 6) -> None:
+def _prune(y, tolf, is_key, ra, rb, n: int, passes: int = 6) -> None:
     """Merge neighbouring segments: each pass tries to drop every other interior key (no two dropped
     keys are neighbours) and keeps a drop when the merged segment still fits."""
     for p in range(passes):
@@ -187,16 +240,17 @@ def _prune(y, tolf, is_key, n: int, passes: int = 6) -> None:
             continue
         trial = is_key.copy()
         trial[kf[cand]] = False
-        err, tk = _errors(y, trial)
+        err, tk = _errors(y, trial, ra, rb)
         seg_bad = np.maximum.reduceat((err > tolf).astype(np.int8), tk[:-1]) > 0
         owner = np.searchsorted(tk, kf[cand], side="right") - 1
         keep = ~seg_bad[owner]
         is_key[kf[cand[keep]]] = False
 
 
-def reduce_shared(curves: np.ndarray, tols) -> list:
+def reduce_shared(curves: np.ndarray, tols, reach: bool = False) -> list:
     """Keys for each row of curves (m x n x d: d curves that share their key frames, e.g. x and y),
-    the length of the error vector <= the row's tolerance on every sample. Returns m lists of d Keys."""
+    the length of the error vector <= the row's tolerance on every sample. Returns m lists of d Keys.
+    reach: also try handle lengths other than thirds (fewer keys on busy curves; slower)."""
     y3 = np.asarray(curves, dtype=np.float64)
     m, n, d = y3.shape
     if n == 0:
@@ -204,19 +258,24 @@ def reduce_shared(curves: np.ndarray, tols) -> list:
     tol = np.broadcast_to(np.maximum(np.asarray(tols, dtype=np.float64), 0.0), (m,))
     if n == 1:
         return [[Keys(np.array([0]), y3[r, :, k].copy(), np.zeros(1)) for k in range(d)] for r in range(m)]
+    reaches = REACHES if reach else REACHES[:1]
     # the search runs in float32 against a tolerance kept 1% inside; the float64 check repairs the rest
-    mask = _walk(_longest(y3, 0.99 * tol)) if n > 2 else np.ones((m, n), dtype=bool)
+    if n > 2:
+        mask, ra, rb = _walk(*_feasible(y3, 0.99 * tol, reaches), reaches)
+    else:
+        mask, ra, rb = np.ones((m, n), dtype=bool), np.full((m, n), THIRD), np.full((m, n), THIRD)
     yf = y3.reshape(m * n, d)
     tolf = np.repeat(tol, n) * (1 + 1e-9)
-    is_key = mask.ravel()
-    _repair(yf, tolf, is_key)
-    _prune(yf, tolf, is_key, n)
-    _repair(yf, tolf, is_key)
-    return _keys_of(yf, is_key, m, n, d)
+    is_key, ra, rb = mask.ravel(), ra.ravel(), rb.ravel()
+    fit_ra, fit_rb = (ra, rb) if reach else (None, None)          # thirds only: the fast path
+    _repair(yf, tolf, is_key, fit_ra, fit_rb)
+    _prune(yf, tolf, is_key, fit_ra, fit_rb, n)
+    _repair(yf, tolf, is_key, fit_ra, fit_rb)
+    return _keys_of(yf, is_key, ra, rb, m, n, d, reach)
 
 
-def _keys_of(yf, is_key, m, n, d) -> list:
-    _, kf, u1, u2 = _fit(yf, is_key)
+def _keys_of(yf, is_key, ra, rb, m, n, d, reach) -> list:
+    _, kf, u1, u2 = _fit(yf, is_key, ra if reach else None, rb if reach else None)
     h = np.diff(kf).astype(np.float64)[:, None]
     s_out, s_in = u1 / h, u2 / h                      # per segment (the one crossing rows is never used)
     out = []
@@ -225,21 +284,24 @@ def _keys_of(yf, is_key, m, n, d) -> list:
         frames = kf[lo:hi + 1] - r * n
         so = np.concatenate([s_out[lo:hi], s_in[hi - 1:hi]])         # the last key: its incoming slope
         si = np.concatenate([s_out[lo:lo + 1], s_in[lo:hi]])         # the first key: its outgoing slope
-        out.append([Keys(frames, yf[kf[lo:hi + 1], k].copy(), so[:, k].copy(), si[:, k].copy())
+        starts = kf[lo:hi]
+        r_out = np.concatenate([ra[starts], [THIRD]])
+        r_in = np.concatenate([[THIRD], rb[starts]])
+        out.append([Keys(frames, yf[kf[lo:hi + 1], k].copy(), so[:, k].copy(), si[:, k].copy(), r_out, r_in)
                     for k in range(d)])
     return out
 
 
-def reduce_many(curves: np.ndarray, tols, max_rounds: int | None = None) -> list:
+def reduce_many(curves: np.ndarray, tols, max_rounds: int | None = None, reach: bool = False) -> list:
     """Keys for each row of curves (m x n), |error| <= the row's tolerance on every sample. A flat
     curve gets two keys (one for a single sample). (max_rounds: accepted for older callers.)"""
     y2 = np.atleast_2d(np.asarray(curves, dtype=np.float64))
-    return [row[0] for row in reduce_shared(y2[:, :, None], tols)]
+    return [row[0] for row in reduce_shared(y2[:, :, None], tols, reach)]
 
 
-def reduce(y: np.ndarray, tol: float, max_rounds: int | None = None) -> Keys:
+def reduce(y: np.ndarray, tol: float, max_rounds: int | None = None, reach: bool = False) -> Keys:
     """reduce_many() for one curve."""
     y = np.asarray(y, dtype=np.float64)
     if y.ndim != 1 or len(y) == 0:
         raise ValueError("an empty curve has no keys")
-    return reduce_many(y[None], [tol])[0]
+    return reduce_many(y[None], [tol], reach=reach)[0]

@@ -23,7 +23,7 @@ from .trackfile import TrackData
 
 DEFAULT_TOL_PX = 0.25
 HEAD = hp.HEAD
-CHANNEL_SHARE = 0.8     # of the tolerance, for the channels; the residual takes up what they leave
+CHANNEL_SHARE = 1.25     # of the tolerance, for the channels; the residual takes up what they leave
 FIT_RIDGE = 1e-3        # relative to the mean channel variance
 FIT_MIN_PX = 0.5        # channels that move their points less than this (std) get no fitted detail
 
@@ -104,7 +104,7 @@ def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX, depth: np.ndarra
     shapes = basis + fit
     ppu = face_rig.pixels_per_unit(shapes)
     ch_tol = CHANNEL_SHARE * tol_px / np.maximum(ppu, 1e-9)
-    channels = dict(zip(face_rig.CHANNELS, kr.reduce_many(values.T, ch_tol)))
+    channels = dict(zip(face_rig.CHANNELS, kr.reduce_many(values.T, ch_tol, reach=True)))
     values_r = np.stack([kr.evaluate(channels[name], n) for name in face_rig.CHANNELS], axis=1)
     res = expr - (values_r @ shapes).reshape(n, 68, 2)
     # the head's scale carries the residual's error to the image (the turn's projection only shrinks it)

@@ -199,7 +199,7 @@ def test_the_panels_key_tolerance_sets_how_sparse(bpy_mod, scene, tmp_path):
     from makeittalk_blender.core import trackfile
 
     path = tmp_path / "t.json"
-    trackfile.save(make_track(60, noise=0.0), path)
+    trackfile.save(make_track(60, noise=0.3), path)               # jitter: the tolerance decides
     scene.makeittalk.image_path = str(PORTRAIT)
     counts = []
     for tol in (0.05, 1.0):
