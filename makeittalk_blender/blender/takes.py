@@ -95,8 +95,8 @@ def _mark_low_confidence(scene, rec: dict, fps: float) -> None:
     for m in list(scene.timeline_markers):
         if m.name.startswith(tag):
             scene.timeline_markers.remove(m)
-    for a, _b in rec["confidence"]["low"]:
-        scene.timeline_markers.new(f"{tag} {a:.1f}s", frame=int(rec["start"] + round(a * fps)))
+    for a, b in rec["confidence"]["low"]:
+        scene.timeline_markers.new(confidence.marker_name(tag, (a, b)), frame=int(rec["start"] + round(a * fps)))
 
 
 def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None = None,
