@@ -226,7 +226,7 @@ def _repair(y, tolf, is_key, ra, rb, rounds: int = 8) -> None:
     is_key[err > tolf] = True               # last resort: keys on the samples still off (exact there)
 
 
-def _prune(y, tolf, is_key, ra, rb, n: int, passes: int = 6) -> None:
+def _prune(y, tolf, is_key, ra, rb, n: int, passes: int = 4) -> None:
     """Merge neighbouring segments: each pass tries to drop every other interior key (no two dropped
     keys are neighbours) and keeps a drop when the merged segment still fits."""
     for p in range(passes):
