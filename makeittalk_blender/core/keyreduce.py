@@ -134,6 +134,12 @@ def _window_ops(length: int, ra: float = THIRD, rb: float = THIRD):
     return err_op, fit @ take
 
 
+@lru_cache(maxsize=64)
+def _stacked_ops(length: int, reaches: tuple) -> np.ndarray:
+    """The error operators of every handle reach for one length, stacked: one matrix product tests all."""
+    return np.ascontiguousarray(np.concatenate([_window_ops(length, ra, rb)[0] for ra, rb in reaches]))
+
+
 def _feasible(y: np.ndarray, tol: np.ndarray, reaches) -> tuple:
     """(ok, which), m x n x (LMAX + 1): ok[., a, L] when the fitted segment a .. a+L is within tol
     (y: m x n x d), which[., a, L] the index in `reaches` of the first handle reach that fits it."""
@@ -143,16 +149,14 @@ def _feasible(y: np.ndarray, tol: np.ndarray, reaches) -> tuple:
     ok_all[:, :n - 1, 1] = True
     which = np.zeros((m, n, top + 1), dtype=np.int8)
     y32 = np.ascontiguousarray(y.transpose(0, 2, 1), dtype=np.float32)          # m x d x n
-    lim = (tol * tol).astype(np.float32)[:, None]
+    lim = (tol * tol if d > 1 else tol).astype(np.float32)[:, None, None]
     for length in range(2, top + 1):
         win = np.lib.stride_tricks.sliding_window_view(y32, length + 1, axis=2).reshape(-1, length + 1)
-        found = np.zeros((m, n - length), dtype=bool)
-        for ci, (ra, rb) in enumerate(reaches):
-            err_op = _window_ops(length, ra, rb)[0]
-            err = (win @ err_op.T).reshape(m, d, n - length, length - 1)
-            ok = ((err * err).sum(axis=1) if d > 1 else err[:, 0] * err[:, 0]).max(axis=2) <= lim
-            which[:, :n - length, length][ok & ~found] = ci
-            found |= ok
+        err = (win @ _stacked_ops(length, reaches).T).reshape(m, d, n - length, len(reaches), length - 1)
+        worst = ((err * err).sum(axis=1) if d > 1 else np.abs(err[:, 0])).max(axis=3)   # m x starts x reaches
+        ok = worst <= lim
+        found = ok.any(axis=2)
+        which[:, :n - length, length] = np.argmax(ok, axis=2)          # the first reach that fits
         ok_all[:, :n - length, length] = found
     return ok_all, which
 
