@@ -73,6 +73,20 @@ def _head_action(take: str, plan, track: TrackData, frame0: float):
     return act, sink.slot
 
 
+FIT_PROP = "makeittalk_fit"
+
+
+def _shared_fit(ob, track: TrackData):
+    """The fitted detail the mesh's fit keys already have (made by its first take of this engine), or None.
+    Every take of the mesh then shares it, so older takes and other strips' takes still land on their
+    tracks (the residual takes up the difference: about 2% more keys than a take's own fit)."""
+    me = ob.data
+    if FIT_PROP not in me or me.get(FIT_PROP + "_engine") != str(track.engine):
+        return None
+    fit = np.asarray(me[FIT_PROP], dtype=np.float64)
+    return fit.reshape(-1, 136) if fit.size == 136 * len(face_rig.CHANNELS) else None
+
+
 def _follow(ob, track: TrackData):
     """How the mesh's dense vertices follow the landmarks (None when the mesh is not the layout's)."""
     from .mesh import layout_for
@@ -108,8 +122,12 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
     ob, head = build_rest(scene, image_path, track.rest, track.width, track.height, resolution)
     ensure_face_keys(ob, track.rest, track.width, track.height)
     key = ob.data.shape_keys
-    plan = take_plan.plan_take(track, tol_px, depth=landmark_depth(ob, track.width, track.height))
-    set_fit_shapes(ob, plan.fit, track.width, track.height, _follow(ob, track))
+    fit = _shared_fit(ob, track)
+    plan = take_plan.plan_take(track, tol_px, depth=landmark_depth(ob, track.width, track.height), fit=fit)
+    if fit is None:
+        set_fit_shapes(ob, plan.fit, track.width, track.height, _follow(ob, track))
+        ob.data[FIT_PROP] = [float(v) for v in plan.fit.ravel()]
+        ob.data[FIT_PROP + "_engine"] = str(track.engine)
     take = next_take_name("MIT")
     frame0 = float(start_frame)
     (chan, slot), (detail, dslot) = _face_actions(take, plan, track.width, track.height, frame0)

@@ -84,7 +84,8 @@ def _landmark_depth(track: TrackData) -> np.ndarray:
     return mesh_layout.build(track.rest, track.width, track.height).z[:68]
 
 
-def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX, depth: np.ndarray | None = None) -> TakePlan:
+def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX, depth: np.ndarray | None = None,
+              fit: np.ndarray | None = None) -> TakePlan:
     """depth: the rig's rest landmark depths in pixels (None: the shared mesh layout's)."""
     n = track.n_frames
     rest = track.rest[:, :2]
@@ -100,7 +101,8 @@ def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX, depth: np.ndarra
     basis = face_rig.basis_matrix(rest)
     values = face_rig.project(expr, basis)
     res0 = face_rig.residual(expr, values, basis).reshape(n, 136)
-    fit = fit_detail(values, res0, face_rig.pixels_per_unit(basis))
+    if fit is None:
+        fit = fit_detail(values, res0, face_rig.pixels_per_unit(basis))
     shapes = basis + fit
     ppu = face_rig.pixels_per_unit(shapes)
     ch_tol = CHANNEL_SHARE * tol_px / np.maximum(ppu, 1e-9)

@@ -120,3 +120,23 @@ def test_where_to_look_a_real_takes_confidence_in_the_panel_and_on_the_timeline(
     text = _panel_text(bpy_mod, log)
     assert "1 stretch to check" in text
     assert face_rig.CHANNELS[0] in scene.objects["MIT Portrait"].data.shape_keys.key_blocks
+
+
+def test_every_take_of_a_portrait_shares_the_fitted_detail(bpy_mod, scene):
+    """A second take (another stretch of speech) keeps the first take's detail shapes, so the first take,
+    unmuted again in the NLA, still lands on its own track."""
+    first = real_speech_track()
+    ob = _build(scene, first)
+    fit = list(ob.data["makeittalk_fit"])
+    second = dataclasses.replace(first, frames=np.roll(first.frames, 37, axis=0),
+                                 head_pose=first.head_pose[-37:] + first.head_pose[:-37])
+    _build(scene, second)
+    assert list(ob.data["makeittalk_fit"]) == fit
+    got = evaluated_landmarks(bpy_mod, scene, ob, 50)
+    assert np.linalg.norm(got - second.frames[49, :, :2], axis=1).max() <= 0.25 + 1e-3
+    key, head = ob.data.shape_keys, scene.objects["MIT Head"]
+    for id_block in (key, head):
+        for tr in id_block.animation_data.nla_tracks:
+            tr.mute = not tr.name.startswith("MIT Take 1")
+    got = evaluated_landmarks(bpy_mod, scene, ob, 50)
+    assert np.linalg.norm(got - first.frames[49, :, :2], axis=1).max() <= 0.25 + 1e-3
