@@ -7,6 +7,7 @@ third of the way to the neighbouring key on the fitted slope: a Bezier segment w
 is the Hermite segment in the frame number (its x is linear in t), so `evaluate` reproduces Blender's
 F-curve evaluation exactly.
 
+Where the tolerance allows, a key then gets one slope for both sides (ALIGNED handles, no kink).
 Only whole frames are checked (Blender evaluates a take at whole frames), so a segment of L frames has
 L - 1 samples inside it for its two slopes: fitted slopes reach about three times further than slopes
 taken from the samples.
@@ -207,11 +208,11 @@ def _fit(y: np.ndarray, is_key: np.ndarray, ra: np.ndarray, rb: np.ndarray):
     u1 = (g22[:, None] * b1 - g12[:, None] * b2) / det
     u2 = (g11[:, None] * b2 - g12[:, None] * b1) / det
     approx = y - r + g1[:, None] * u1[seg] + g2[:, None] * u2[seg]
-    return approx, kf, u1, u2
+    return approx, kf, u1, u2, (seg, y - r, g1[:, None], g2[:, None])
 
 
 def _errors(y, is_key, ra, rb):
-    approx, kf, _, _ = _fit(y, is_key, ra, rb)
+    approx, kf, _, _, _ = _fit(y, is_key, ra, rb)
     return np.sqrt(((approx - y) ** 2).sum(axis=1)), kf
 
 
@@ -275,11 +276,55 @@ def reduce_shared(curves: np.ndarray, tols, reach: bool = False) -> list:
     _repair(yf, tolf, is_key, fit_ra, fit_rb)
     _prune(yf, tolf, is_key, fit_ra, fit_rb, n)
     _repair(yf, tolf, is_key, fit_ra, fit_rb)
-    return _keys_of(yf, is_key, ra, rb, m, n, d, reach)
+    return _keys_of(yf, tolf, is_key, ra, rb, m, n, d, reach)
 
 
-def _keys_of(yf, is_key, ra, rb, m, n, d, reach) -> list:
-    _, kf, u1, u2 = _fit(yf, is_key, ra if reach else None, rb if reach else None)
+def _align(y, tolf, fitted, n: int):
+    """One slope for a key (ALIGNED handles, no kink) wherever the tolerance allows: the least-squares
+    slope over both of its segments, else the samples' central slope, else the length-weighted mean of
+    its two fitted slopes, else the incoming one, else the outgoing one. Keys of one parity at a time, so no segment has both of its
+    ends changed at once."""
+    _, kf, u1, u2, (seg, base, g1, g2) = fitted
+    h = np.diff(kf).astype(np.float64)[:, None]
+    ns = len(kf) - 1
+    col = kf % n
+    interior = np.flatnonzero((col != 0) & (col != n - 1))
+
+    def total(w):
+        return np.stack([np.bincount(seg, w[:, k], ns) for k in range(w.shape[1])], axis=1)
+
+    for parity in (0, 1):
+        cand = interior[interior % 2 == parity]
+        hs = h[seg]
+        a_in, a_out = g2 * hs, g1 * hs                       # d(value)/d(slope) at the segment's end / start
+        b_in = total(a_in * (y - base - g1 * u1[seg]))       # what the end slope must explain
+        b_out = total(a_out * (y - base - g2 * u2[seg]))
+        aa_in, aa_out = total(a_in * a_in), total(a_out * a_out)
+        ls = (b_in[cand - 1] + b_out[cand]) / (aa_in[cand - 1] + aa_out[cand] + 1e-12)
+        s_in, s_out = u2[cand - 1] / h[cand - 1], u1[cand] / h[cand]
+        mean = (s_in * h[cand - 1] + s_out * h[cand]) / (h[cand - 1] + h[cand])
+        k = kf[cand]
+        central = 0.5 * (y[k + 1] - y[k - 1])                # the samples' own slope at the key
+        todo = np.ones(len(cand), dtype=bool)
+        for sigma in (ls, central, mean, s_in, s_out):
+            idx = cand[todo]
+            t1, t2 = u1.copy(), u2.copy()
+            t2[idx - 1] = sigma[todo] * h[idx - 1]
+            t1[idx] = sigma[todo] * h[idx]
+            err = np.sqrt(((base + g1 * t1[seg] + g2 * t2[seg] - y) ** 2).sum(axis=1))
+            seg_ok = np.maximum.reduceat((err > tolf).astype(np.int8), kf[:-1]) == 0
+            ok = seg_ok[idx - 1] & seg_ok[idx]
+            u2[idx[ok] - 1], u1[idx[ok]] = t2[idx[ok] - 1], t1[idx[ok]]
+            todo[np.flatnonzero(todo)[ok]] = False
+            if not todo.any():
+                break
+    return u1, u2
+
+
+def _keys_of(yf, tolf, is_key, ra, rb, m, n, d, reach) -> list:
+    fitted = _fit(yf, is_key, ra if reach else None, rb if reach else None)
+    kf = fitted[1]
+    u1, u2 = _align(yf, tolf, fitted, n)
     h = np.diff(kf).astype(np.float64)[:, None]
     s_out, s_in = u1 / h, u2 / h                      # per segment (the one crossing rows is never used)
     out = []

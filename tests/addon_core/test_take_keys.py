@@ -28,6 +28,8 @@ def test_fitted_slopes_and_handle_reaches_hold_the_tolerance_with_fewer_keys():
         assert keys.frames[0] == 0 and keys.frames[-1] == len(y) - 1
     assert len(reach) <= len(thirds) and len(thirds) < 0.6 * len(y)
     assert not np.allclose(reach.reach_out[:-1], 1 / 3)          # some handles reach further or shorter
+    smooth = kr.reduce(np.sin(np.arange(300) / 9.0) * 5, 0.05)
+    assert smooth.broken[1:-1].mean() < 0.5                         # most keys of a smooth curve: no kink
     left, right = reach.handles(1.0)
     gaps = np.diff(reach.frames)
     np.testing.assert_allclose(right[:-1, 0] - (1.0 + reach.frames[:-1]), reach.reach_out[:-1] * gaps)
