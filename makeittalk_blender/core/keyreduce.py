@@ -16,8 +16,8 @@ Search: for every start and every length up to LMAX the fitted segment's worst e
 matrix product (the least-squares operator of a segment depends only on its length and handle reach),
 for all curves at once; then each curve takes the longest segment that fits, start after start
 (greedy-longest: on speech as few keys as dynamic programming finds).
-Pruning passes then merge neighbouring segments (longer than LMAX in still stretches). Several curves can share their keys (a landmark's x and y): their error is the
-length of the error vector.
+Pruning passes then merge neighbouring segments (longer than LMAX in still stretches). Several curves
+can share their keys (a landmark's x and y): their error is the length of the error vector.
 """
 
 from __future__ import annotations
@@ -282,8 +282,8 @@ def reduce_shared(curves: np.ndarray, tols, reach: bool = False) -> list:
 def _align(y, tolf, fitted, n: int):
     """One slope for a key (ALIGNED handles, no kink) wherever the tolerance allows: the least-squares
     slope over both of its segments, else the samples' central slope, else the length-weighted mean of
-    its two fitted slopes, else the incoming one, else the outgoing one. Keys of one parity at a time, so no segment has both of its
-    ends changed at once."""
+    its two fitted slopes, else the incoming one, else the outgoing one. Keys of one parity at a time,
+    so no segment has both of its ends changed at once."""
     _, kf, u1, u2, (seg, base, g1, g2) = fitted
     h = np.diff(kf).astype(np.float64)[:, None]
     ns = len(kf) - 1
