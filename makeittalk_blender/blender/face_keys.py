@@ -72,8 +72,11 @@ def _add_fit_keys(ob, base, scale) -> None:
     """The fit keys (at rest until a take shapes them), each driven by its channel plus the handle twin:
     a SUM driver, no Python expression, so it runs with scripts disabled."""
     key = ob.data.shape_keys
+    ad = key.animation_data or key.animation_data_create()
     for name in face_rig.CHANNELS:
         kb = _add(ob, FIT_PREFIX + name, base, np.zeros((68, 2)), scale, -CHANNEL_SLIDER, CHANNEL_SLIDER)
+        for d in [d for d in ad.drivers if d.data_path == f'key_blocks["{kb.name}"].value']:
+            ad.drivers.remove(d)                     # a driver left behind by a removed key of that name
         drv = kb.driver_add("value").driver
         drv.type = "SUM"
         for src in (name, HANDLE_PREFIX + name):

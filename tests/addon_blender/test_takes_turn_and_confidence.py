@@ -140,3 +140,18 @@ def test_every_take_of_a_portrait_shares_the_fitted_detail(bpy_mod, scene):
             tr.mute = not tr.name.startswith("MIT Take 1")
     got = evaluated_landmarks(bpy_mod, scene, ob, 50)
     assert np.linalg.norm(got - first.frames[49, :, :2], axis=1).max() <= 0.25 + 1e-3
+
+
+def test_a_portrait_made_before_the_fit_keys_gets_them_on_its_next_take(bpy_mod, scene):
+    track = real_speech_track()
+    ob = _build(scene, track)
+    for kb in [kb for kb in ob.data.shape_keys.key_blocks if kb.name.startswith("fit.")]:
+        ob.shape_key_remove(kb)                               # as a portrait of the previous version
+    del ob.data["makeittalk_fit"]
+    _build(scene, track)
+    key = ob.data.shape_keys
+    assert all("fit." + name in key.key_blocks for name in face_rig.CHANNELS)
+    drv = key.animation_data.drivers.find('key_blocks["fit.smile"].value')
+    assert drv is not None and len(drv.driver.variables) == 1          # no driver doubled
+    got = evaluated_landmarks(bpy_mod, scene, ob, 61)
+    assert np.linalg.norm(got - track.frames[60, :, :2], axis=1).max() <= 0.25 + 1e-3
