@@ -150,15 +150,19 @@ def _feasible(y: np.ndarray, tol: np.ndarray, reaches) -> tuple:
     ok_all[:, :n - 1, 1] = True
     which = np.zeros((m, n, top + 1), dtype=np.int8)
     y32 = np.ascontiguousarray(y.transpose(0, 2, 1), dtype=np.float32)          # m x d x n
-    lim = (tol * tol if d > 1 else tol).astype(np.float32)[:, None, None]
+    lim = (tol * tol if d > 1 else tol).astype(np.float32)[:, None]
     for length in range(2, top + 1):
         win = np.lib.stride_tricks.sliding_window_view(y32, length + 1, axis=2).reshape(-1, length + 1)
-        err = (win @ _stacked_ops(length, reaches).T).reshape(m, d, n - length, len(reaches), length - 1)
-        worst = ((err * err).sum(axis=1) if d > 1 else np.abs(err[:, 0])).max(axis=3)   # m x starts x reaches
+        # reaches x errors as the leading axes: the reductions below run over whole contiguous rows
+        err = (_stacked_ops(length, reaches) @ win.T).reshape(len(reaches), length - 1, m, d, n - length)
+        if d > 1:
+            np.square(err, out=err)
+            worst = err.sum(axis=3).max(axis=1)                         # reaches x m x starts
+        else:
+            worst = np.abs(err[:, :, :, 0]).max(axis=1)
         ok = worst <= lim
-        found = ok.any(axis=2)
-        which[:, :n - length, length] = np.argmax(ok, axis=2)          # the first reach that fits
-        ok_all[:, :n - length, length] = found
+        which[:, :n - length, length] = np.argmax(ok, axis=0)           # the first reach that fits
+        ok_all[:, :n - length, length] = ok.any(axis=0)
     return ok_all, which
 
 
