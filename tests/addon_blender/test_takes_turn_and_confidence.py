@@ -155,3 +155,24 @@ def test_a_portrait_made_before_the_fit_keys_gets_them_on_its_next_take(bpy_mod,
     assert drv is not None and len(drv.driver.variables) == 1          # no driver doubled
     got = evaluated_landmarks(bpy_mod, scene, ob, 61)
     assert np.linalg.norm(got - track.frames[60, :, :2], axis=1).max() <= 0.25 + 1e-3
+
+
+def test_a_locked_head_turn_survives_a_new_take_with_another_yaw(bpy_mod, scene):
+    from makeittalk_blender.blender import compat, scene_builder
+
+    ob = _build(scene, with_turn(make_track(40, fps=30.0, noise=0.0), 6.0, 3.0))
+    head = scene_builder.find_role(scene, "head")
+    scene.frame_set(20)
+    head.rotation_euler[2] += math.radians(12.0)                 # the artist turns the head further and keys it
+    assert head.keyframe_insert("rotation_euler", index=2, frame=20)
+    for fc in compat.action_slot_fcurves(head.animation_data.action):
+        for kp in fc.keyframe_points:
+            kp.type = "EXTREME"                                 # locked
+    scene.frame_set(19)
+    scene.frame_set(20)
+    want = head.matrix_local.to_euler("YXZ").z
+    _build(scene, with_turn(make_track(40, fps=30.0, noise=0.0, seed=3), -6.0, 1.0))   # another yaw
+    scene.frame_set(19)
+    scene.frame_set(20)
+    assert abs(head.matrix_local.to_euler("YXZ").z - want) < math.radians(0.05)
+    assert json.loads(ob["takes"])[-1]["locked"] >= 1
