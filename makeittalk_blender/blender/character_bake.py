@@ -161,8 +161,12 @@ def bake_actions(scene, ob, track, kind: str, use: dict, take: str) -> int:
 
 
 def add_markers(scene, track) -> int:
-    """Markers named 'MIT <word>' (or 'MIT <phone>' without words); earlier MIT markers are replaced."""
-    for m in [m for m in scene.timeline_markers if m.name.startswith(MARKER_PREFIX)]:
+    """Markers named 'MIT <word>' (or 'MIT <phone>' without words); earlier ones are replaced, the
+    takes' 'MIT check ...' markers (stretches to look at) are kept."""
+    from .takes import MARKER_PREFIX as CHECK
+
+    for m in [m for m in scene.timeline_markers if m.name.startswith(MARKER_PREFIX)
+              and not m.name.startswith(CHECK + " ")]:
         scene.timeline_markers.remove(m)
     items = [(w["start"], w["word"]) for w in track.words] or \
         [(p["start"], p["phone"]) for p in track.phones if p["phone"] != "SIL"]

@@ -8,6 +8,7 @@ import math
 import bpy
 import numpy as np
 
+from ..core import head_pose as hp
 from ..core import track_math as tm
 from ..core import trackfile
 from . import compat, scene_builder
@@ -42,7 +43,9 @@ def track_from_scene(scene) -> trackfile.TrackData:
         frames.append(np.concatenate([xy, np.zeros((68, 1))], axis=1))
         local = ev.matrix_world.inverted() @ head.evaluated_get(dg).matrix_world
         loc, rot, scl = local.decompose()
-        pose.append({"roll_deg": math.degrees(rot.to_euler("XYZ").y), "yaw_deg": 0.0, "pitch_deg": 0.0,
+        e = rot.to_euler("YXZ")             # the Head's own mode (rig.py): Y roll, X pitch, Z yaw
+        pose.append({"roll_deg": math.degrees(e.y), "yaw_deg": math.degrees(e.z) / hp.TURN_GAIN,
+                     "pitch_deg": math.degrees(e.x) / hp.TURN_GAIN,
                      "tx": (loc.x - pivot_w[0]) / pm.scale, "ty": -(loc.z - pivot_w[2]) / pm.scale,
                      "scale": float(scl.x)})
     scene.frame_set(keep)

@@ -42,19 +42,15 @@ _LIDS_L, _LIDS_R = ((43, 47), (44, 46)), ((37, 41), (38, 40))
 
 
 def expression(rest: np.ndarray, frames: np.ndarray, head_pose: list) -> np.ndarray:
-    """n x 68 x 2: the frames with the head pose taken out (vectorised trackformat.remove_pose)."""
+    """n x 68 x 2: the frames with the head pose taken out, its turn in depth (yaw, pitch) included at
+    the landmarks' depth (head_pose.remove; without yaw and pitch it is trackformat.remove_pose)."""
+    from . import head_pose as hp
+    from .mesh_layout import landmark_depth
+
     rest = np.asarray(rest, dtype=np.float64)
     frames = np.asarray(frames, dtype=np.float64)
     pivot = rest[:, :2].mean(axis=0)
-    roll = np.radians([p.get("roll_deg", 0.0) for p in head_pose])
-    scale = np.array([p.get("scale", 1.0) for p in head_pose])
-    shift = np.array([[p.get("tx", 0.0), p.get("ty", 0.0)] for p in head_pose])
-    c, s = np.cos(roll) / scale, np.sin(roll) / scale
-    q = frames[:, :, :2] - pivot - shift[:, None, :]
-    # inverse of scale * R(roll): R(-roll) / scale
-    x = c[:, None] * q[..., 0] + s[:, None] * q[..., 1]
-    y = -s[:, None] * q[..., 0] + c[:, None] * q[..., 1]
-    return np.stack([x, y], axis=-1) + pivot
+    return hp.remove(frames[:, :, :2], hp.pose_array(head_pose), landmark_depth(rest), pivot)
 
 
 def eye_unit(rest: np.ndarray) -> float:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import delaunay as dl
+from . import head_pose
 from . import teeth_layout
 
 N_LM = 68
@@ -316,35 +317,27 @@ def inverse_pose_matrix(pose: dict) -> np.ndarray:
     return np.array([[math.cos(r), math.sin(r)], [-math.sin(r), math.cos(r)]]) / s
 
 
+def landmark_depth(rest: np.ndarray) -> np.ndarray:
+    """The 68 landmarks' depth (pixels towards the viewer, mean 0), as build(rest, ...).z[:68] holds it:
+    what an engine turns its landmarks with, and what takes the turn out again (head_pose)."""
+    lm = np.asarray(rest, dtype=np.float64)[:N_LM, :2]
+    return _layer_depths(_depth(lm, lm), lm, N_LM, 0)
+
+
 def expression(layout: Layout, landmarks: np.ndarray, pose: dict, pivot: np.ndarray) -> np.ndarray:
-    """68 x 2 landmark offsets from the rest face with the head pose taken out."""
-    m_inv = inverse_pose_matrix(pose)
+    """68 x 2 landmark offsets from the rest face with the head pose (turn in depth included) taken out."""
     lm = np.asarray(landmarks, dtype=np.float64)[:N_LM, :2]
-    unposed = (lm - pivot - [pose.get("tx", 0.0), pose.get("ty", 0.0)]) @ m_inv.T + pivot
-    return unposed - layout.points[:N_LM]
-
-
-def turn(layout: Layout, pose: dict, pivot: np.ndarray) -> np.ndarray:
-    """n x 2 image offsets of a small 2.5-D turn (yaw, pitch in degrees) about the face: points nearer
-    the viewer move further; the face's mean shift is already in the pose's tx/ty."""
-    yaw, pitch = math.radians(pose.get("yaw_deg", 0.0)), math.radians(pose.get("pitch_deg", 0.0))
-    if yaw == 0.0 and pitch == 0.0:
-        return np.zeros((layout.n_vertices, 2))
-    d = layout.points - pivot
-    out = np.empty((layout.n_vertices, 2))
-    out[:, 0] = d[:, 0] * (math.cos(yaw) - 1.0) + layout.z * math.sin(yaw)
-    out[:, 1] = d[:, 1] * (math.cos(pitch) - 1.0) + layout.z * math.sin(pitch)
-    return out * layout.head[:, None]
+    return head_pose.remove(lm[None], head_pose.pose_array([pose or {}]), layout.z[:N_LM], pivot)[0] \
+        - layout.points[:N_LM]
 
 
 def vertices(layout: Layout, landmarks: np.ndarray, pose: dict | None, pivot: np.ndarray) -> np.ndarray:
-    """Vertex positions of one frame: each vertex's share of the expression, then the head pose
-    (similarity about pivot, then the 2.5-D turn) for the vertices that move with the head. Landmarks
-    land exactly on `landmarks` when yaw and pitch are 0."""
+    """Vertex positions of one frame: each vertex's share of the expression, then the head (similarity
+    about pivot and the turn in depth, as the Blender rig turns it) for the vertices that move with the
+    head. Landmarks land exactly on `landmarks`."""
     pose = pose or {}
     expr = expression(layout, landmarks, pose, pivot)
     v = layout.points + layout.follow @ expr
-    posed = (v - pivot) @ pose_matrix(pose).T + pivot + [pose.get("tx", 0.0), pose.get("ty", 0.0)]
-    posed += turn(layout, pose, pivot)
+    posed = head_pose.apply(v[None], head_pose.pose_array([pose]), layout.z, pivot)[0]
     h = layout.head[:, None]
     return v + h * (posed - v)

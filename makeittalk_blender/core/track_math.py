@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import mesh_layout, mouth_interior
+from . import channels, mesh_layout, mouth_interior
 from .face_layout import (INNER_LIPS, REGIONS, SEMANTIC_KEYS, landmark_key_name, region_of,  # noqa: F401
                           semantic_offsets)
 from .mesh_layout import MOUTH_UV, point_in_polygon  # noqa: F401
-from .trackfile import TrackData, remove_pose
+from .trackfile import TrackData
 
 
 @dataclass
@@ -51,11 +51,8 @@ class PixelMap:
 
 def separate(track: TrackData):
     """(expression, head): expression n x 68 x 2 pixel offsets from the rest face with the head pose
-    taken out; head n x 4 = [tx, ty, roll_deg, scale]. apply_pose(rest + expression) == frames."""
-    pivot = track.pivot
-    expr = np.empty((track.n_frames, 68, 2))
-    for k, pose in enumerate(track.head_pose):
-        expr[k] = remove_pose(track.frames[k], pose, pivot)[:, :2] - track.rest[:, :2]
+    taken out (its turn in depth included); head n x 4 = [tx, ty, roll_deg, scale]."""
+    expr = channels.expression(track.rest, track.frames, track.head_pose) - track.rest[:, :2]
     head = np.array([[p["tx"], p["ty"], p["roll_deg"], p["scale"]] for p in track.head_pose], dtype=np.float64)
     return expr, head
 

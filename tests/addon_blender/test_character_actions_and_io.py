@@ -99,6 +99,11 @@ def test_imported_arkit_csv_becomes_a_take(bpy_mod, scene, take, tmp_path):
     full = arkit.weights(track.channels)[:, arkit.NAMES.index("jawOpen")]
     want = np.interp(np.arange(40) / 24.0, np.arange(track.n_frames) / track.fps, full)
     assert np.corrcoef(jaw, want)[0, 1] > 0.95 and np.abs(jaw - want).max() < 0.05
+    for key in ("yaw_deg", "pitch_deg", "roll_deg"):     # the head turn comes back out of the scene
+        got_k = np.array([p[key] for p in got.head_pose])
+        want_k = np.interp(np.arange(40) / 24.0, np.arange(track.n_frames) / track.fps,
+                           [p[key] for p in track.head_pose])
+        assert np.abs(got_k - want_k).max() < 0.3, key
 
 
 def test_import_without_a_portrait_says_what_to_do(bpy_mod, scene, take, tmp_path):

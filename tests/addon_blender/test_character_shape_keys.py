@@ -52,10 +52,13 @@ def test_arkit_keys_are_found_baked_sparse_and_missing_ones_reported(bpy_mod, sc
     jaw = [fc for fc in fcs if "JawOpen" in fc.data_path][0]
     assert len(jaw.keyframe_points) < 0.8 * track.n_frames                 # sparse keys
     assert {fc.data_path.split('"')[1] for fc in fcs} == set(found.values())
-    # applying again replaces its own track; markers name the words
+    # applying again replaces its own track; markers name the words; a take's "check" marker stays
+    scene.timeline_markers.new("MIT check take 1.0-2.0s", frame=25)
     assert bpy_mod.ops.makeittalk.character_apply() == {"FINISHED"}
     assert len([t for t in ad.nla_tracks if t.name.startswith("MIT")]) == 1
-    assert {"MIT hello", "MIT papa"} <= {m.name for m in scene.timeline_markers}
+    names = [m.name for m in scene.timeline_markers]
+    assert {"MIT hello", "MIT papa"} <= set(names) and names.count("MIT hello") == 1
+    assert "MIT check take 1.0-2.0s" in names
 
 
 def _strip_fcurves(compat, strip, key):

@@ -68,16 +68,18 @@ def blink_frames(r: np.ndarray, amounts=(0.0, 0.5, 1.0)) -> list[np.ndarray]:
 
 
 def turn_frames(r: np.ndarray, turns=((-10, 0), (10, 0), (0, 8))):
-    """(frames, poses) of head turns (yaw, pitch in degrees), the face's shift in tx/ty as the default
-    engine makes it."""
-    from makeittalk_server.track import apply_pose, head_pivot
+    """(frames, poses) of head turns (yaw, pitch in degrees) with the face's shift in tx/ty, the landmarks
+    turned in depth as the default engine makes them."""
+    from makeittalk_blender.core import head_pose as hp
+    from makeittalk_blender.core.mesh_layout import landmark_depth
+    from makeittalk_server.track import head_pivot
 
     fw = float(r[:, 0].max() - r[:, 0].min())
     frames, poses = [], []
     for yaw, pitch in turns:
         p = dict(IDENTITY_POSE, yaw_deg=yaw, pitch_deg=pitch, tx=0.9 * fw * math.sin(math.radians(yaw)),
                  ty=0.9 * fw * math.sin(math.radians(pitch)))
-        frames.append(apply_pose(np.c_[r, np.zeros(68)], p, head_pivot(r))[:, :2])
+        frames.append(hp.apply(r[None, :, :2], hp.pose_array([p]), landmark_depth(r), head_pivot(r))[0])
         poses.append(p)
     return frames, poses
 

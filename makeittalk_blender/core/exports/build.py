@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import channels as ch
+from .. import head_pose as hp
+from ..mesh_layout import landmark_depth
 from ..template_face import template_landmarks
-from ..trackformat import Track, apply_pose, n_frames_for
+from ..trackformat import Track, n_frames_for
 
 
 class ExportError(ValueError):
@@ -31,7 +33,8 @@ def track_from_channels(values: dict, fps: float, duration_s: float, rest=None, 
             seq = _fit(np.asarray(seq, dtype=np.float64), n)
             for k in range(n):
                 pose[k][key] = float(seq[k])
-        frames = np.stack([apply_pose(frames[k], pose[k], pivot) for k in range(n)])
+        # turned in depth as the engine and the rig turn a face, so measuring takes the head out exactly
+        frames[..., :2] = hp.apply(frames[..., :2], hp.pose_array(pose), landmark_depth(rest), pivot)
     return Track(fps=fps, width=width, height=height, rest=rest, frames=frames, head_pose=pose, engine=engine,
                  params=dict(params or {}), duration_s=duration_s, phones=list(phones or []))
 

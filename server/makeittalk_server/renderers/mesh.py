@@ -64,17 +64,17 @@ class Mesh:
 
     def eye_sources(self, dst: np.ndarray, pose: dict | None) -> np.ndarray:
         """Per-corner source points of the eye-opening triangles: the rest eye moved rigidly with the
-        head (inverse pose of each corner), so a closing lid covers the eyeball instead of squashing it."""
+        head (the inverse head turn of each corner at its eyeball's depth), so a closing lid covers the
+        eyeball instead of squashing it."""
         tris = self._tris[self._kind == ml.EYE]
         pose = pose or {}
         sx, sy = self.scale
         q = dst[tris]                                             # k x 3 x 2 output pixels
         t = np.stack([(q[..., 0] + 0.5) / sx, (q[..., 1] + 0.5) / sy], axis=-1)
-        turn = ml.turn(self.layout, pose, self.pivot)
-        eyeball = self.layout.slice_of("eyeball")
-        shift = np.where((tris[:, :1] < 42)[..., None], turn[eyeball][:7].mean(axis=0), turn[eyeball][7:].mean(axis=0))
-        m_inv = ml.inverse_pose_matrix(pose)
-        back = (t - self.pivot - [pose.get("tx", 0.0), pose.get("ty", 0.0)] - shift) @ m_inv.T + self.pivot
+        eyeball = self.layout.z[self.layout.slice_of("eyeball")]
+        depth = np.where(tris < 42, eyeball[:7].mean(), eyeball[7:].mean()).ravel()   # each eye rigid
+        head = ml.head_pose.pose_array([pose])
+        back = ml.head_pose.remove(t.reshape(1, -1, 2), head, depth, self.pivot)[0].reshape(t.shape)
         kx, ky = self.src_scale
         return np.stack([back[..., 0] * kx - 0.5, back[..., 1] * ky - 0.5], axis=-1)
 

@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from makeittalk_blender.core.mesh_layout import landmark_depth
+
 from ...track import head_pivot, n_frames_for
 from ..base import EngineInput, EngineOutput
 from . import acoustic, blinks, coarticulation, emotion, head_motion, mixing, mouth, report, segments, text
@@ -96,7 +98,7 @@ class DefaultEngine:
         clock.lap("pitch")
         pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
                                      mouth.eye_distance(rest))
-        frames = head_motion.apply(expr, pose, head_pivot(rest), out=expr)
+        frames = head_motion.apply(expr, pose, head_pivot(rest), out=expr, depth=landmark_depth(rest))
         clock.lap("head")
         progress.stage("frames", 1.0)
         info = report.summary(tl, ph_entries, bool(p.transcript and p.transcript.strip()))

@@ -14,6 +14,8 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.ndimage import gaussian_filter1d
 
+from makeittalk_blender.core import head_pose as hp
+
 STYLE_DIMS = ("nod", "sway", "tilt", "tempo", "yaw_bias", "roll_bias")
 _STYLE_SEED = 7201     # fixed: the projection must not change between runs or releases
 
@@ -91,14 +93,22 @@ def _fps(times: np.ndarray) -> float:
     return 1.0 / (times[1] - times[0]) if len(times) > 1 else 30.0
 
 
-def apply(points: np.ndarray, pose: dict[str, np.ndarray], pivot: np.ndarray, out=None) -> np.ndarray:
-    """Vectorised track.apply_pose for n frames: pivot + scale*R(roll)(p - pivot) + t (x, y only).
-    out=points transforms in place."""
+def apply(points: np.ndarray, pose: dict[str, np.ndarray], pivot: np.ndarray, out=None,
+          depth: np.ndarray | None = None) -> np.ndarray:
+    """The head on n frames of face points (x, y change): pivot + scale*R(roll)(p - pivot) + t, and with
+    `depth` (68, the landmarks' depth) the turn in depth by yaw and pitch, exactly as the Blender rig
+    and the warp turn the face (core/head_pose.py), so the landmarks show the turn and taking the head
+    out again gives the expression back. out=points transforms in place."""
+    if out is None:
+        out = points.copy()
+    if depth is not None:
+        head = np.stack([np.asarray(pose[k], dtype=np.float64) for k in hp.HEAD], axis=1)
+        head[:, 4:6] *= hp.TURN_GAIN
+        out[..., :2] = hp.apply(points[..., :2], head, depth, pivot)
+        return out
     r = np.radians(pose["roll_deg"])
     c, s = np.cos(r) * pose["scale"], np.sin(r) * pose["scale"]
     x, y = points[..., 0] - pivot[0], points[..., 1] - pivot[1]
-    if out is None:
-        out = points.copy()
     out[..., 0] = c[:, None] * x - s[:, None] * y + pivot[0] + pose["tx"][:, None]
     out[..., 1] = s[:, None] * x + c[:, None] * y + pivot[1] + pose["ty"][:, None]
     return out
