@@ -33,13 +33,19 @@ def detector_names(settings) -> list[dict]:
 
 
 def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> DetectResult:
-    """Largest face's landmarks. BadInput (422) when there is no face."""
-    from . import dlib_detector, fa_detector
+    """Largest face's landmarks. BadInput (422) when there is no face. A portrait seen before (same
+    pixels, same detector and weights) is answered from the cache (cache.py) without loading a model."""
+    from . import cache, dlib_detector, fa_detector
 
     if image is None:
         raise BadInput("no_image", "an image is needed to detect landmarks (or give rest_landmarks)")
     use_fa = prefer == "face_alignment" or (prefer is None and fa_detector.status(settings)["ready"])
-    res = fa_detector.detect(image, settings) if use_fa else dlib_detector.detect(image)
+    k = cache.key(image, fa_detector.identity(settings) if use_fa else dlib_detector.identity())
+    res = cache.get(k)
+    if res is None:
+        res = fa_detector.detect(image, settings) if use_fa else dlib_detector.detect(image)
+        if res is not None:
+            cache.put(k, res)
     if res is None:
         raise BadInput("no_face", NO_FACE)
     if res.faces_found > 1:

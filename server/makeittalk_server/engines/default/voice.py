@@ -1,4 +1,4 @@
-"""Voice embedding (resemblyzer) and pitch (pysptk SWIPE'), the speaker and prosody cues."""
+"""Voice embedding (resemblyzer's network, run in numpy) and pitch (pysptk RAPT), the speaker and prosody cues."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ class Voice:
     def load(self) -> None:
         with self._lock:
             if self._encoder is None:
-                from .. import speaker
+                from .. import speaker_numpy
 
-                self._encoder = speaker.encoder("cpu")    # one loaded encoder for both engines
+                # resemblyzer's weights and arithmetic without torch or librosa (~2 s of imports a cold
+                # run would pay); the same embedding to float32 rounding (speaker_numpy's docstring)
+                self._encoder = speaker_numpy.encoder()
 
     def embedding(self, samples: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         """256-d embedding of (up to EMBED_MAX_S of) the speech; None when there is too little."""
@@ -38,18 +40,7 @@ class Voice:
         peak = np.abs(speech).max()
         if peak > 0:
             speech = speech / peak * 0.5
-        import torch
-
-        with self._lock:
-            # One thread: this LSTM steps 160 frames x 3 layers, and with more threads every step is a
-            # barrier; on a busy machine each barrier can wait a whole scheduler slice (seconds in all).
-            # Jobs run one at a time, so borrowing the global setting briefly is safe.
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                return self._encoder.embed_utterance(speech.astype(np.float32))
-            finally:
-                torch.set_num_threads(threads)
+        return self._encoder.embed_utterance(speech.astype(np.float32))
 
 
 def pitch(samples: np.ndarray) -> np.ndarray:
