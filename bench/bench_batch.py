@@ -67,6 +67,34 @@ def make_audio(d: Path, n: int, seed: int = 0) -> list[tuple[Path, float]]:
     return out
 
 
+def _child_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def line_parts(out: Path) -> dict:
+    """Mean seconds per line: the whole line (report.json) and the engine's own stages (track info)."""
+    import json
+
+    rep = json.loads((out / "report.json").read_text())
+    sums: dict = {"line": 0.0}
+    n = 0
+    for ln in rep["lines"]:
+        if ln.get("status") != "done":
+            continue
+        n += 1
+        sums["line"] += ln.get("seconds", 0.0)
+        info = json.loads((out / ln["id"] / "track.json").read_text()).get("params", {}).get("info", {})
+        for k, v in (info.get("seconds") or {}).items():
+            sums["engine." + k] = sums.get("engine." + k, 0.0) + v
+    n = max(1, n)
+    res = {k: v / n for k, v in sums.items()}
+    res["outside_engine"] = res["line"] - sum(v for k, v in res.items() if k.startswith("engine."))
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100)
@@ -86,32 +114,40 @@ def main() -> None:
         cmd = [py, "-m", "makeittalk_server.cli", "batch", str(d / "m.csv"), "-o", str(d / "out"), "--quiet"]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
-        t = time.monotonic()
+        t, r0 = time.monotonic(), _child_cpu()
         p = subprocess.run(cmd, env=env(), capture_output=True, text=True)
-        wall = time.monotonic() - t
+        wall, cpu = time.monotonic() - t, _child_cpu() - r0
         load1 = os.getloadavg()[0]
         if p.returncode != 0:
             sys.exit(f"batch failed: {p.stderr[-2000:]}")
+        parts = line_parts(d / "out")
         print(f"batch: {args.lines} lines, {audio_s:.1f} s of audio in {wall:.1f} s -> {audio_s / wall:.1f}x "
-              f"real time (load average {load0:.1f} before, {load1:.1f} after)")
+              f"real time, {cpu:.1f} CPU s ({cpu / args.lines:.3f} CPU s per line; {audio_s / cpu * 2:.1f}x real "
+              f"time if 2 cores were all ours) (load average {load0:.1f} before, {load1:.1f} after)")
+        print("per line (seconds, mean over lines, in the workers): " +
+              ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
         figures = {"lines": args.lines, "audio_s": audio_s, "batch_wall_s": wall, "batch_realtime_x": audio_s / wall,
+                   "batch_cpu_s": cpu, "cpu_s_per_line": cpu / args.lines, "realtime_x_per_2_cpu_s": audio_s / cpu * 2,
+                   "per_line_mean_s": parts,
                    "workers": args.workers or "one per core", "load_avg_before": load0, "load_avg_after": load1,
                    "audio_source": "espeak-ng" if shutil.which("espeak-ng") else "examples/speech.wav cuts"}
-        singles = []
+        singles, singles_cpu = [], []
         for i in range(min(args.singles, len(clips))):
             path, _ = clips[i * len(clips) // max(1, args.singles)]
-            t = time.monotonic()
+            t, r0 = time.monotonic(), _child_cpu()
             subprocess.run([py, "-m", "makeittalk_server.cli", "track", str(d / "face.jpg"), str(path), "-o",
                             str(d / "single.json"), "--quiet"], env=env(), check=True, capture_output=True)
             singles.append(time.monotonic() - t)
+            singles_cpu.append(_child_cpu() - r0)
         if singles:
             mean = statistics.mean(singles)
             total = mean * args.lines
             print(f"single cold `makeittalk track` runs: {', '.join(f'{s:.1f}' for s in singles)} s; mean {mean:.2f} s "
                   f"-> {args.lines} lines one by one ~ {total:.0f} s; batch / sum of singles = {wall / total:.3f} "
                   f"({total / wall:.1f}x faster) (load average {os.getloadavg()[0]:.1f})")
-            figures.update({"single_cold_s": singles, "single_cold_mean_s": mean,
-                            "batch_over_sum_of_singles": wall / total})
+            figures.update({"single_cold_s": singles, "single_cold_mean_s": mean, "single_cold_cpu_s": singles_cpu,
+                            "batch_over_sum_of_singles": wall / total,
+                            "batch_cpu_over_sum_of_singles_cpu": cpu / (statistics.mean(singles_cpu) * args.lines)})
         if args.ray:
             t = time.monotonic()
             p = subprocess.run(cmd[:-1] + ["--ray", "--quiet", "-o", str(d / "out_ray")], env=env(),

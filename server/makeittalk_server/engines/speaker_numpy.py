@@ -167,27 +167,48 @@ class NumpyVoiceEncoder:
         if path is None:
             raise FileNotFoundError("resemblyzer's voice weights (pretrained.pt) are not installed")
         s = read_state(path)
-        self.layers = [(s[f"lstm.weight_ih_l{k}"].T.copy(), s[f"lstm.weight_hh_l{k}"].T.copy(),
-                        s[f"lstm.bias_ih_l{k}"] + s[f"lstm.bias_hh_l{k}"]) for k in range(LAYERS)]
+        # torch's gate order is input, forget, cell, output; stored here as input, forget, output, cell so
+        # the three sigmoid gates are one contiguous block (one call per step instead of three)
+        order = np.r_[0:256, 256:512, 768:1024, 512:768]
+        self.layers = [(np.ascontiguousarray(s[f"lstm.weight_ih_l{k}"][order].T),
+                        np.ascontiguousarray(s[f"lstm.weight_hh_l{k}"][order]),
+                        (s[f"lstm.bias_ih_l{k}"] + s[f"lstm.bias_hh_l{k}"])[order]) for k in range(LAYERS)]
         self.linear_w, self.linear_b = s["linear.weight"].T.copy(), s["linear.bias"]
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
         """batch x frames x 40 -> batch x 256, L2-normed (VoiceEncoder.forward)."""
-        x = mels.astype(np.float32)
+        with _one_blas_thread():
+            return self._forward(np.ascontiguousarray(mels, dtype=np.float32))
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
         b, t, _ = x.shape
         for w_ih, w_hh, bias in self.layers:
-            hidden = w_hh.shape[0]
-            xp = (x.reshape(b * t, -1) @ w_ih + bias).reshape(b, t, 4 * hidden)   # inputs, all steps at once
-            h = np.zeros((b, hidden), np.float32)
-            c = np.zeros((b, hidden), np.float32)
-            out = np.empty((b, t, hidden), np.float32)
+            n = w_hh.shape[1]
+            # The inputs' share of every step at once. The state is kept units x batch: the recurrent
+            # product is then W (4n x n) @ h (n x batch), which OpenBLAS does ~1.4x faster than h @ W.T.
+            xp = np.ascontiguousarray((x.reshape(b * t, -1) @ w_ih + bias).reshape(b, t, 4 * n).transpose(1, 2, 0))
+            h = np.zeros((n, b), np.float32)
+            c = np.zeros((n, b), np.float32)
+            g = np.empty((4 * n, b), np.float32)
+            tmp = np.empty((n, b), np.float32)
+            out = np.empty((b, t, n), np.float32)
+            sig, cell = g[:3 * n], g[3 * n:]
             for i in range(t):
-                g = xp[:, i] + h @ w_hh                  # gates in torch's order: input, forget, cell, output
-                c = _sigmoid(g[:, hidden:2 * hidden]) * c + _sigmoid(g[:, :hidden]) * np.tanh(g[:, 2 * hidden:3 * hidden])
-                h = _sigmoid(g[:, 3 * hidden:]) * np.tanh(c)
-                out[:, i] = h
+                np.matmul(w_hh, h, out=g)
+                g += xp[i]
+                sig *= 0.5                       # sigmoid(x) = (tanh(x/2) + 1) / 2, in place
+                np.tanh(sig, out=sig)
+                sig *= 0.5
+                sig += 0.5
+                np.tanh(cell, out=cell)
+                c *= g[n:2 * n]                  # c = f * c + i * g
+                np.multiply(g[:n], cell, out=tmp)
+                c += tmp
+                np.tanh(c, out=h)                # h = o * tanh(c)
+                h *= g[2 * n:3 * n]
+                out[:, i] = h.T
             x = out
-        e = np.maximum(h @ self.linear_w + self.linear_b, 0.0)
+        e = np.maximum(h.T @ self.linear_w + self.linear_b, 0.0)
         return e / np.linalg.norm(e, axis=1, keepdims=True)
 
     def embed_utterance(self, wav: np.ndarray) -> np.ndarray:
@@ -202,8 +223,24 @@ class NumpyVoiceEncoder:
         return (raw / np.linalg.norm(raw)).astype(np.float32)
 
 
+def _one_blas_thread():
+    """These products are small (1024 x 256 by 256 x 10): a second BLAS thread doubles their CPU time and,
+    with a batch's workers side by side or a busy machine, waits on the other at every step."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    with _lock:
+        if not _controller:
+            _controller.append(threadpoolctl.ThreadpoolController())
+    return _controller[0].limit(limits=1, user_api="blas")
+
+
 _lock = threading.Lock()
 _encoder: list = []
+_controller: list = []
 
 
 def encoder() -> NumpyVoiceEncoder:

@@ -39,7 +39,7 @@ def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> Det
 
     if image is None:
         raise BadInput("no_image", "an image is needed to detect landmarks (or give rest_landmarks)")
-    use_fa = prefer == "face_alignment" or (prefer is None and fa_detector.status(settings)["ready"])
+    use_fa = _use_fa(settings, prefer)
     k = cache.key(image, fa_detector.identity(settings) if use_fa else dlib_detector.identity())
     res = cache.get(k)
     if res is None:
@@ -51,3 +51,17 @@ def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> Det
     if res.faces_found > 1:
         res.notes.append(f"{res.faces_found} faces found; the largest was used")
     return res
+
+
+def _use_fa(settings, prefer: str | None) -> bool:
+    from . import fa_detector
+
+    return prefer == "face_alignment" or (prefer is None and fa_detector.status(settings)["ready"])
+
+
+def is_cached(image: np.ndarray, settings) -> bool:
+    """Whether detect(image, settings) would be answered from the cache (no detector model needed)."""
+    from . import cache, dlib_detector, fa_detector
+
+    ident = fa_detector.identity(settings) if _use_fa(settings, None) else dlib_detector.identity()
+    return cache.get(cache.key(image, ident)) is not None
