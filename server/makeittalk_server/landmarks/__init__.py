@@ -34,16 +34,16 @@ def detector_names(settings) -> list[dict]:
 
 def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> DetectResult:
     """Largest face's landmarks. BadInput (422) when there is no face. A portrait seen before (same
-    pixels, same detector and weights) is answered from the cache (cache.py) without loading a model."""
-    from . import cache, dlib_detector, fa_detector
+    pixels, same detector and weights) is answered from the cache (cache.py) without loading a model;
+    one a prefetch child (prefetch.py) was started for, by that child."""
+    from . import cache, prefetch
 
     if image is None:
         raise BadInput("no_image", "an image is needed to detect landmarks (or give rest_landmarks)")
-    use_fa = _use_fa(settings, prefer)
-    k = cache.key(image, fa_detector.identity(settings) if use_fa else dlib_detector.identity())
+    k = cache.key(image, _identity(image, settings, prefer))
     res = cache.get(k)
     if res is None:
-        res = fa_detector.detect(image, settings) if use_fa else dlib_detector.detect(image)
+        res = prefetch.take(k) or _detect_uncached(image, settings, prefer)
         if res is not None:
             cache.put(k, res)
     if res is None:
@@ -59,9 +59,21 @@ def _use_fa(settings, prefer: str | None) -> bool:
     return prefer == "face_alignment" or (prefer is None and fa_detector.status(settings)["ready"])
 
 
+def _identity(image, settings, prefer: str | None = None) -> str:
+    """The detector part of the cache key: which detector detect() would use, and its files."""
+    from . import dlib_detector, fa_detector
+
+    return fa_detector.identity(settings) if _use_fa(settings, prefer) else dlib_detector.identity()
+
+
+def _detect_uncached(image, settings, prefer: str | None):
+    from . import dlib_detector, fa_detector
+
+    return fa_detector.detect(image, settings) if _use_fa(settings, prefer) else dlib_detector.detect(image)
+
+
 def is_cached(image: np.ndarray, settings) -> bool:
     """Whether detect(image, settings) would be answered from the cache (no detector model needed)."""
-    from . import cache, dlib_detector, fa_detector
+    from . import cache
 
-    ident = fa_detector.identity(settings) if _use_fa(settings, None) else dlib_detector.identity()
-    return cache.get(cache.key(image, ident)) is not None
+    return cache.get(cache.key(image, _identity(image, settings))) is not None
