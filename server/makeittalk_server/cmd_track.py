@@ -60,11 +60,13 @@ def run(args) -> int:
     settings = Settings.from_env(checkpoints_dir=args.checkpoints)
     if args.checkpoints:
         settings.allowed_dirs.append(args.checkpoints)
-    if not args.rest_landmarks:
-        from .landmarks import prefetch
+    if args.engine == "default" or not args.rest_landmarks:
+        from . import prefetch
 
-        # dlib's models load in a child on the other core while this process loads the engine
-        prefetch.start(args.portrait, settings)
+        # landmarks (dlib's models), voice embedding and pitch worked out by a child on the other core
+        # while this process loads the engine and decodes the phones
+        prefetch.start(None if args.rest_landmarks else args.portrait,
+                       args.audio if args.engine == "default" else None, settings)
     p = {"engine": args.engine, "fps": args.fps, "seed": args.seed, "blink": not args.no_blink,
          "amp_lip_x": args.amp_lip_x, "amp_lip_y": args.amp_lip_y, "amp_pos": args.amp_pos,
          "emotion": {"name": args.emotion, "intensity": args.intensity}}

@@ -36,14 +36,15 @@ def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> Det
     """Largest face's landmarks. BadInput (422) when there is no face. A portrait seen before (same
     pixels, same detector and weights) is answered from the cache (cache.py) without loading a model;
     one a prefetch child (prefetch.py) was started for, by that child."""
-    from . import cache, prefetch
+    from .. import prefetch
+    from . import cache
 
     if image is None:
         raise BadInput("no_image", "an image is needed to detect landmarks (or give rest_landmarks)")
     k = cache.key(image, _identity(image, settings, prefer))
     res = cache.get(k)
     if res is None:
-        res = prefetch.take(k) or _detect_uncached(image, settings, prefer)
+        res = _prefetched(prefetch.take("landmarks", k)) or _detect_uncached(image, settings, prefer)
         if res is not None:
             cache.put(k, res)
     if res is None:
@@ -77,3 +78,14 @@ def is_cached(image: np.ndarray, settings) -> bool:
     from . import cache
 
     return cache.get(cache.key(image, _identity(image, settings))) is not None
+
+
+def _prefetched(msg: dict | None):
+    """A DetectResult from prefetch's child (its face, when it found one)."""
+    if not msg or not msg.get("found"):
+        return None
+    try:
+        return DetectResult(landmarks=np.asarray(msg["landmarks"], dtype=np.float64), detector=str(msg["detector"]),
+                            faces_found=int(msg["faces_found"]), box=tuple(float(v) for v in msg["box"]), notes=[])
+    except (KeyError, TypeError, ValueError):
+        return None
