@@ -31,6 +31,9 @@ class LineWorker:
         from ..config import Settings
 
         self.settings = Settings.from_env(checkpoints_dir=Path(checkpoints) if checkpoints else None)
+        pre = getattr(sys.modules.get("makeittalk_server.batch.preload"), "SETTINGS", None)
+        if pre is not None and pre == self.settings:
+            self.settings = pre        # the fork server's warm engine is cached under these (preload.py)
         self._images: OrderedDict = OrderedDict()
         self.side_by_side = side_by_side
 

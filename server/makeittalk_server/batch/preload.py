@@ -1,6 +1,7 @@
 """Imported once by the local batch's fork server, before it forks the workers: the libraries every
-default-engine line needs (scipy, cv2, pocketsphinx, pysptk, the engine's modules) are loaded there once
-and shared by all workers (copy on write), so a worker starts in milliseconds instead of seconds.
+default-engine line needs (scipy, cv2, pocketsphinx, pysptk, the engine's modules) and a warm default
+engine are loaded there once and shared by all workers (copy on write), so a worker starts in
+milliseconds instead of seconds.
 preload_torch and preload_dlib add torch (makeittalk engine, renderers) and dlib's 68-point model when
 some line needs them (preload_plan.py decides). Nothing here runs torch arithmetic (its thread pools
 must not exist before the fork)."""
@@ -27,9 +28,18 @@ def load(modules) -> None:
 
 
 load(MODULES)
-try:       # the voice weights (~0.05 s), read once for all workers
-    from makeittalk_server.engines import speaker_numpy
+SETTINGS = None
+try:
+    # A warm default engine (its phone decoders: ~0.9 s to load; the voice weights), made once here and
+    # shared by every worker forked from this process; LineWorker takes these settings when its own are
+    # equal, so engines.get finds this engine. Its decoding stays in-process (no helper processes here).
+    from makeittalk_server import engines
+    from makeittalk_server.config import Settings
 
-    speaker_numpy.encoder()
-except Exception:
-    pass
+    SETTINGS = Settings.from_env()
+    _engine = engines.get("default", SETTINGS)
+    if getattr(_engine, "pool", None) is not None:
+        _engine.pool.n_workers = 1
+    _engine.warm()
+except Exception:      # any failure here only means the workers warm up themselves
+    SETTINGS = None
