@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+# the code measured: this checkout, or another one (e.g. main, for a before/after) with BENCH_CODE=PATH
+CODE = Path(os.environ.get("BENCH_CODE") or REPO).resolve()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import write_result  # noqa: E402
 
@@ -35,7 +37,7 @@ WORDS = ("the quick brown fox jumps over a lazy dog while seven pilots fly north
 
 def env() -> dict:
     e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO), e.get("PYTHONPATH", "")])
+    e["PYTHONPATH"] = os.pathsep.join([str(CODE / "server"), str(CODE), e.get("PYTHONPATH", "")])
     return e
 
 
@@ -149,6 +151,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--singles", type=int, default=5)
     ap.add_argument("--ray", action="store_true", help="also through --ray (a local Ray instance)")
+    ap.add_argument("--out", default=None, help="result file (default: this bench's file in bench/results/)")
     args = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,7 +207,7 @@ def main() -> None:
             print(f"ray (local instance): {audio_s / rwall:.1f}x real time ({rwall:.1f} s), rc {p.returncode}")
             figures.update({"ray_wall_s": rwall, "ray_realtime_x": audio_s / rwall})
         figures["load_avg_end"] = os.getloadavg()[0]
-        print("wrote", write_result("batch", figures))
+        print("wrote", write_result("batch", {**figures, "code": str(CODE)}, args.out))
 
 
 if __name__ == "__main__":

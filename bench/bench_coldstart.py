@@ -27,6 +27,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# the code measured: this checkout, or another one (e.g. main, for a before/after) with BENCH_CODE=PATH
+CODE = Path(os.environ.get("BENCH_CODE") or REPO).resolve()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import write_result  # noqa: E402
 
@@ -38,7 +40,7 @@ PORTRAIT = REPO / "examples" / "monalisa.jpg"
 def env(extra: dict | None = None) -> dict:
     e = dict(os.environ)
     e.update(extra or {})
-    e["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO), e.get("PYTHONPATH", "")])
+    e["PYTHONPATH"] = os.pathsep.join([str(CODE / "server"), str(CODE), e.get("PYTHONPATH", "")])
     return e
 
 
@@ -104,6 +106,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-serve", action="store_true")
     ap.add_argument("--quick", action="store_true", help="only the track cases (no imports, no serve)")
+    ap.add_argument("--out", default=None, help="result file (default: this bench's file in bench/results/)")
     args = ap.parse_args()
     py = sys.executable
     figures = {"clip_s": 3.0, "clip": "examples/speech.wav, first 3 s", "load_avg_start": os.getloadavg()[0]}
@@ -123,9 +126,9 @@ def main() -> None:
             "import_torch": [py, "-c", "import torch"],
             "import_resemblyzer_librosa": [py, "-c", "import resemblyzer, librosa.feature"],
             "import_default_engine": [py, "-c", "import sys; sys.path[:0]=%r; import makeittalk_server.engines."
-                                      "default.engine" % [str(REPO / "server")]],
+                                      "default.engine" % [str(CODE / "server")]],
             "load_dlib_model": [py, "-c", "import sys; sys.path[:0]=%r; from makeittalk_server.landmarks import "
-                                "dlib_detector as d; d.warm()" % [str(REPO / "server")]],
+                                "dlib_detector as d; d.warm()" % [str(CODE / "server")]],
         }
         if args.quick:
             cases = {k: v for k, v in cases.items() if k.startswith("track_")}
@@ -142,7 +145,7 @@ def main() -> None:
         print(f"serve: healthy after {s['healthy_s'] and round(s['healthy_s'], 2)} s, warm after "
               f"{s['warm_s'] and round(s['warm_s'], 2)} s; health requests {s['health_request_s']} s "
               f"(load average {s['load_avg']:.1f})")
-    print("wrote", write_result("coldstart", figures))
+    print("wrote", write_result("coldstart", {**figures, "code": str(CODE)}, args.out))
 
 
 if __name__ == "__main__":
