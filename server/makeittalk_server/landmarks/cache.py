@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-VERSION = "1"
+VERSION = "1"      # bump when what a detector returns for the same pixels and files changes (its code)
 
 
 def folder() -> Path | None:
