@@ -96,3 +96,20 @@ def test_default_engine_imports_no_torch_or_librosa(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_unreadable_weights_fall_back_to_resemblyzer(monkeypatch, speech, resemblyzer_encoder):
+    from makeittalk_server.engines import speaker_numpy
+    from makeittalk_server.engines.default import segments, voice
+
+    def broken():
+        raise ValueError("a weights format this reader does not know")
+
+    monkeypatch.setattr(speaker_numpy, "encoder", broken)
+    v = voice.Voice()
+    x = np.tile(speech, 3)[: 16000 * 3]
+    mask = segments.speech_mask(segments.frame_db(x))
+    emb = v.embedding(x, mask)
+    assert isinstance(v._encoder, voice._TorchEncoder) and emb.shape == (256,)
+    monkeypatch.undo()
+    assert float(emb @ voice.Voice().embedding(x, mask)) > 0.99999

@@ -23,7 +23,10 @@ class Voice:
 
                 # resemblyzer's weights and arithmetic without torch or librosa (~2 s of imports a cold
                 # run would pay); the same embedding to float32 rounding (speaker_numpy's docstring)
-                self._encoder = speaker_numpy.encoder()
+                try:
+                    self._encoder = speaker_numpy.encoder()
+                except Exception:       # a resemblyzer whose weights file this reader does not know
+                    self._encoder = _TorchEncoder()
 
     def embedding(self, samples: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         """256-d embedding of (up to EMBED_MAX_S of) the speech; None when there is too little."""
@@ -47,6 +50,25 @@ class Voice:
         if peak > 0:
             speech = speech / peak * 0.5
         return self._encoder.embed_utterance(speech.astype(np.float32))
+
+
+class _TorchEncoder:
+    """resemblyzer itself (torch), when its weights cannot be read without torch."""
+
+    def __init__(self):
+        from .. import speaker
+
+        self._enc = speaker.encoder("cpu")
+
+    def embed_utterance(self, wav: np.ndarray) -> np.ndarray:
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)      # 160 small steps: more threads only add a barrier to each
+        try:
+            return self._enc.embed_utterance(wav)
+        finally:
+            torch.set_num_threads(threads)
 
 
 def pitch(samples: np.ndarray) -> np.ndarray:
