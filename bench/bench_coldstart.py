@@ -7,7 +7,8 @@ a new process (imports, model loads, the job), after one untimed run so that cac
 the OS file cache, the landmark cache) are filled as on any machine after its first use. Cases:
 track_3s (a portrait seen before: its landmarks come from the landmark cache), track_3s_new_portrait
 (MAKEITTALK_LANDMARK_CACHE=0: dlib's model is loaded and run, as for a portrait never seen), the same
-with --rest-landmarks, and bare imports, so the parts can be told apart. Wall and CPU seconds (the
+with --rest-landmarks, the first two without the helper child (MAKEITTALK_PREFETCH=0: one process), and
+bare imports, so the parts can be told apart. Wall and CPU seconds (the
 steadier figure on a shared machine) and the load average go to bench/results/coldstart.json.
 --quick: the track cases only.
 """
@@ -115,10 +116,14 @@ def main() -> None:
         cache = {"MAKEITTALK_CACHE_DIR": str(Path(tmp) / "cache")}      # its own landmark cache
         track = [py, "-m", "makeittalk_server.cli", "track", str(PORTRAIT), str(clip3(Path(tmp))), "-o", out,
                  "--quiet"]
-        envs = {"track_3s_new_portrait": {"MAKEITTALK_LANDMARK_CACHE": "0"}}
+        envs = {"track_3s_new_portrait": {"MAKEITTALK_LANDMARK_CACHE": "0"},
+                "track_3s_one_process": {"MAKEITTALK_PREFETCH": "0"},
+                "track_3s_new_portrait_one_process": {"MAKEITTALK_LANDMARK_CACHE": "0", "MAKEITTALK_PREFETCH": "0"}}
         cases = {
             "track_3s": track,
             "track_3s_new_portrait": track,
+            "track_3s_one_process": track,          # without the helper child (prefetch.py), for comparison
+            "track_3s_new_portrait_one_process": track,
             "track_3s_rest_given": track + ["--rest-landmarks", str(REST)],
             "python_only": [py, "-c", "pass"],
             "cli_help": [py, "-m", "makeittalk_server.cli", "--help"],
