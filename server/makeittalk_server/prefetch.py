@@ -36,6 +36,8 @@ def start(portrait: str | None, audio_path: str | None, settings) -> None:
     """Fork the child (MAKEITTALK_PREFETCH=0 turns this off, for comparisons)."""
     if not sys.platform.startswith("linux") or _state or os.environ.get("MAKEITTALK_PREFETCH", "1") == "0":
         return
+    if len(os.sched_getaffinity(0)) < 2:         # one core: the child would only take turns with us
+        return
     r, w = os.pipe()
     try:
         pid = os.fork()
