@@ -44,7 +44,10 @@ def detect(image: np.ndarray | None, settings, prefer: str | None = None) -> Det
     k = cache.key(image, _identity(image, settings, prefer))
     res = cache.get(k)
     if res is None:
-        res = _prefetched(prefetch.take("landmarks", k)) or _detect_uncached(image, settings, prefer)
+        msg = prefetch.take("landmarks", k)          # the child's answer for these very pixels, if any
+        res = _prefetched(msg)
+        if res is None and not (msg and msg.get("found") is False):    # it saw no face: no second try
+            res = _detect_uncached(image, settings, prefer)
         if res is not None:
             cache.put(k, res)
     if res is None:
