@@ -12,6 +12,20 @@ from ..core import track_math as tm
 from .materials import mouth_image, mouth_material, portrait_material, teeth_material
 
 
+_LAYOUT: dict = {}
+
+
+def layout_for(rest: np.ndarray, width: int, height: int):
+    """The shared mesh layout of these rest landmarks (the last one is kept: building it takes a tenth
+    of a second, and a take needs it for the mesh, the coupled keys and the fitted detail)."""
+    lm = np.ascontiguousarray(np.asarray(rest, dtype=np.float64)[:68, :2])
+    tag = (lm.tobytes(), int(width), int(height))
+    if tag not in _LAYOUT:
+        _LAYOUT.clear()
+        _LAYOUT[tag] = ml.build(lm, width, height)
+    return _LAYOUT[tag]
+
+
 def portrait_pixels(image) -> np.ndarray:
     """The Blender image as H x W x 3 uint8, row 0 at the top (for sampling the mouth's colours)."""
     w, h = image.size
@@ -36,7 +50,7 @@ def build_mesh(name: str, rest: np.ndarray, width: int, height: int, image):
     """Mesh datablock at rest: landmarks first (vertex i = landmark i), UVs, materials, depth.
     Returns (mesh, layout, number of vertices); the layout has n_ring / n_border like MeshPoints."""
     pm = tm.PixelMap(width, height)
-    lay = ml.build(rest, width, height)
+    lay = layout_for(rest, width, height)
     pts = lay.edge_points()
     world = pm.to_world(pts)
     world[:, 1] = -lay.z * pm.scale                 # towards the camera (-Y) is nearer
@@ -86,7 +100,10 @@ def couple_keys(ob, layout=None) -> None:
         w, h = (int(v) for v in ob["image_size"])
         basis = np.empty(len(ob.data.vertices) * 3)
         keys.reference_key.data.foreach_get("co", basis)
-        layout = ml.build(tm.PixelMap(w, h).to_pixels(basis.reshape(-1, 3)[:68]), w, h)
+        rest = ob.get("rest_px")
+        rest = (np.asarray(rest, dtype=np.float64).reshape(68, 2) if rest is not None
+                else tm.PixelMap(w, h).to_pixels(basis.reshape(-1, 3)[:68]))
+        layout = layout_for(rest, w, h)
     n = layout.n_vertices
     if n != len(ob.data.vertices):
         return

@@ -106,6 +106,9 @@ def _draw_take(layout, scene) -> None:
     box = layout.box()
     keys = rec.get("keys") or {}
     box.label(text=f"{rec['name']}: {rec['frames']} frames, {keys.get('keys', 0)} keys", icon="ACTION")
+    if keys.get("max_keys_fraction") is not None:
+        _wrapped(box, f"keys on {100 * keys.get('keys_per_frame_curve', 0):.0f}% of the frames; busiest curve "
+                      f"{keys.get('busiest_curve', '')} {100 * keys['max_keys_fraction']:.0f}%", icon="BLANK1")
     _wrapped(box, confidence.describe(rec.get("confidence") or {}), icon="SPEAKER")
     if rec.get("locked"):
         box.label(text=f"{rec['locked']} locked keys kept their pose", icon="LOCKED")

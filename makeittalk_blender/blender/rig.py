@@ -51,7 +51,7 @@ def _attach_head(scene, ob, mp, n_verts, pivot_w):
     if head is None:
         head = new_object(scene, "MIT Head", None, "head")
         head.empty_display_type = "SPHERE"
-        head.rotation_mode = "YXZ"            # roll (Y) last: yaw/pitch handles tilt the face in place
+        head.rotation_mode = "YXZ"            # roll (Y) first, in the picture; then pitch (X), yaw (Z) in depth
     head.empty_display_size = 0.05
     head.location, head.rotation_euler, head.scale = pivot_w, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
     head.parent = ob                          # the hook then works in portrait space

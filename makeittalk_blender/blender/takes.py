@@ -18,6 +18,7 @@ from ..core import track_math as tm
 from ..core.trackfile import TrackData
 from . import compat, nla_layers, sound
 from .face_keys import SLIDER, UNIT_FRACTION, ensure_face_keys, unit_px  # noqa: F401  (names callers use)
+from .face_keys import landmark_depth, set_fit_shapes
 from .fcurve_keys import write_keys
 from .handles import ensure_handles
 from .landmark_edit import leave_edit_mode
@@ -64,10 +65,34 @@ def _head_action(take: str, plan, track: TrackData, frame0: float):
     flat = type(h["tx"])(ends, np.zeros(len(ends)), np.zeros(len(ends)))
     write_keys(sink.new_fcurve("location", 1, "Head"), flat, frame0)
     write_keys(sink.new_fcurve("location", 2, "Head"), h["ty"], frame0, -pm.scale, pivot_w[2])
-    write_keys(sink.new_fcurve("rotation_euler", 1, "Head"), h["roll_deg"], frame0, math.pi / 180.0)
+    # rotation mode YXZ: roll (Y) in the picture's plane, then pitch (X) and yaw (Z) turn it in depth
+    for axis, name in ((0, "pitch_deg"), (1, "roll_deg"), (2, "yaw_deg")):
+        write_keys(sink.new_fcurve("rotation_euler", axis, "Head"), h[name], frame0, math.pi / 180.0)
     for a in range(3):
         write_keys(sink.new_fcurve("scale", a, "Head"), h["scale"], frame0)
     return act, sink.slot
+
+
+FIT_PROP = "makeittalk_fit"
+
+
+def _shared_fit(ob, track: TrackData):
+    """The fitted detail the mesh's fit keys already have (made by its first take of this engine), or None.
+    Every take of the mesh then shares it, so older takes and other strips' takes still land on their
+    tracks (the residual takes up the difference: about 2% more keys than a take's own fit)."""
+    me = ob.data
+    if FIT_PROP not in me or me.get(FIT_PROP + "_engine") != str(track.engine):
+        return None
+    fit = np.asarray(me[FIT_PROP], dtype=np.float64)
+    return fit.reshape(-1, 136) if fit.size == 136 * len(face_rig.CHANNELS) else None
+
+
+def _follow(ob, track: TrackData):
+    """How the mesh's dense vertices follow the landmarks (None when the mesh is not the layout's)."""
+    from .mesh import layout_for
+
+    lay = layout_for(np.asarray(ob["rest_px"], dtype=np.float64).reshape(68, 2), track.width, track.height)
+    return lay.follow if lay.n_vertices == len(ob.data.vertices) else None
 
 
 def _record(ob, take: str, source: str, start: int, track: TrackData, plan, locked: int) -> dict:
@@ -84,8 +109,8 @@ def _mark_low_confidence(scene, rec: dict, fps: float) -> None:
     for m in list(scene.timeline_markers):
         if m.name.startswith(tag):
             scene.timeline_markers.remove(m)
-    for a, _b in rec["confidence"]["low"]:
-        scene.timeline_markers.new(f"{tag} {a:.1f}s", frame=int(rec["start"] + round(a * fps)))
+    for a, b in rec["confidence"]["low"]:
+        scene.timeline_markers.new(confidence.marker_name(tag, (a, b)), frame=int(rec["start"] + round(a * fps)))
 
 
 def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None = None,
@@ -97,7 +122,12 @@ def build_scene(scene, track: TrackData, image_path: str, audio_path: str | None
     ob, head = build_rest(scene, image_path, track.rest, track.width, track.height, resolution)
     ensure_face_keys(ob, track.rest, track.width, track.height)
     key = ob.data.shape_keys
-    plan = take_plan.plan_take(track, tol_px)
+    fit = _shared_fit(ob, track)
+    plan = take_plan.plan_take(track, tol_px, depth=landmark_depth(ob, track.width, track.height), fit=fit)
+    if fit is None:
+        set_fit_shapes(ob, plan.fit, track.width, track.height, _follow(ob, track))
+        ob.data[FIT_PROP] = [float(v) for v in plan.fit.ravel()]
+        ob.data[FIT_PROP + "_engine"] = str(track.engine)
     take = next_take_name("MIT")
     frame0 = float(start_frame)
     (chan, slot), (detail, dslot) = _face_actions(take, plan, track.width, track.height, frame0)

@@ -61,4 +61,11 @@ def describe(s: dict) -> str:
         parts.append(f"phones match the sound {100 * s['agreement']:.0f}%")
     if s.get("low"):
         parts.append(f"{len(s['low'])} stretch{'es' if len(s['low']) != 1 else ''} to check (timeline markers)")
+    elif s.get("phone_confidence") is not None:
+        parts.append(f"no stretch under {100 * LOW:.0f}%")
     return "Lip sync: " + ", ".join(parts) if parts else "Lip sync: no confidence from this engine"
+
+
+def marker_name(tag: str, span) -> str:
+    """A timeline marker's name for a low-confidence stretch (start and end in seconds)."""
+    return f"{tag} {span[0]:.1f}-{span[1]:.1f}s"

@@ -89,3 +89,14 @@ def pixels_per_unit(basis: np.ndarray) -> np.ndarray:
     """How far (pixels) the most moved landmark goes per unit of each channel: turns a pixel tolerance
     into a channel-value tolerance."""
     return np.linalg.norm(basis.reshape(len(basis), 68, 2), axis=2).max(axis=1)
+
+
+_MOUTH_REGION = frozenset(range(2, 15)) | frozenset(range(48, 68))      # jaw line and lips
+_REGIONS = {"blink_R": frozenset(range(36, 42)), "blink_L": frozenset(range(42, 48)),
+            "brow_R": frozenset(range(17, 22)), "brow_L": frozenset(range(22, 27))}
+
+
+def channel_regions() -> list:
+    """For each channel (CHANNELS order), the landmarks its fitted detail may move: the lid's eye for a
+    blink, the brow for a brow, the lips and jaw line for the mouth channels."""
+    return [_REGIONS.get(name, _MOUTH_REGION) for name in CHANNELS]

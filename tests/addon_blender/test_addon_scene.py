@@ -78,7 +78,8 @@ def test_channels_residual_and_head_are_nla_layers_under_the_edits(bpy_mod, scen
                    for kp in fc.keyframe_points)
     hfcs = _take_fcurves(bpy_mod, "MIT Take 1 Head")
     assert sorted((fc.data_path, fc.array_index) for fc in hfcs) == \
-        [("location", 0), ("location", 1), ("location", 2), ("rotation_euler", 1), ("scale", 0), ("scale", 1), ("scale", 2)]
+        [("location", 0), ("location", 1), ("location", 2), ("rotation_euler", 0), ("rotation_euler", 1),
+         ("rotation_euler", 2), ("scale", 0), ("scale", 1), ("scale", 2)]
     head = scene_builder.find_role(scene, "head")
     for id_block, tracks, edits in ((key, ["MIT Take 1", "MIT Take 1 Detail"], "MIT Edits"),
                                     (head, ["MIT Take 1 Head"], "MIT Edits Head")):
@@ -202,7 +203,7 @@ def test_export_writes_what_the_scene_plays_and_import_builds_it(bpy_mod, scene,
     np.testing.assert_allclose(back.frames[:, :, :2], track.frames[:, :, :2], atol=0.251)
     np.testing.assert_allclose(back.rest[:, :2], track.rest[:, :2], atol=2e-3)
     for a, b in zip(back.head_pose, track.head_pose):
-        assert a["roll_deg"] == pytest.approx(b["roll_deg"], abs=0.05)
+        assert a["roll_deg"] == pytest.approx(b["roll_deg"], abs=0.15)   # the head keys' tolerance (0.25 px at the face's edge)
         assert a["tx"] == pytest.approx(b["tx"], abs=0.26)
     # import it back without a server: a new take that plays the same motion
     scene.makeittalk.image_path = str(PORTRAIT)

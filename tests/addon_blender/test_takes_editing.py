@@ -34,6 +34,13 @@ def _edit(bpy, scene, key, name: str, frame: int, offset: float, lock: bool = Fa
                         kp.type = "EXTREME"
 
 
+def _key_head(scene, head, frame: int, axis: int, value: float) -> None:
+    """Turn the head (its rotation is animated by the take) and key it, as an artist does (Edits layer)."""
+    scene.frame_set(frame)
+    head.rotation_euler[axis] = value
+    assert head.keyframe_insert("rotation_euler", index=axis, frame=frame)
+
+
 def test_sparse_keys_stay_within_the_tolerance(bpy_mod, scene):
     track = make_track(150, fps=30.0, noise=0.0)
     ob = _build(scene, track)
@@ -110,7 +117,10 @@ def test_handles_drive_the_channels(bpy_mod, scene):
     pm = tm.PixelMap(track.width, track.height)
     jaw.location.z = -basis["jaw_open"][8, 1] * pm.scale          # drag the chin handle down by one unit
     moved = _landmarks(bpy_mod, scene, ob, 5) - before
-    assert moved[8, 1] == pytest.approx(basis["jaw_open"][8, 1], rel=0.02)
+    fit = ob.data.shape_keys.key_blocks["fit.jaw_open"]      # the take's fitted detail follows its channel
+    fit_chin = (fit.data[8].co.z - ob.data.shape_keys.reference_key.data[8].co.z) / -pm.scale
+    assert moved[8, 1] == pytest.approx(basis["jaw_open"][8, 1] + fit_chin, rel=0.02)
+    assert moved[8, 1] > 0.5 * basis["jaw_open"][8, 1]
     assert np.abs(moved[17:48]).max() < 1e-3
     jaw.location.z = 0.0
     lid.location.z = -0.5 * abs(basis["blink_L"][44, 1]) * pm.scale
@@ -119,10 +129,11 @@ def test_handles_drive_the_channels(bpy_mod, scene):
     lid.location.z = 0.0
     head = scene_builder.find_role(scene, "head")          # the head is the handle for yaw and pitch too
     width = np.ptp(before[[0, 16], 0])
-    head.rotation_euler.z = 0.5                            # yaw: the face turns, so it looks narrower
+    _key_head(scene, head, 5, 2, 0.5)                       # yaw: the face turns, so it looks narrower
     turned = _landmarks(bpy_mod, scene, ob, 5)
     assert np.ptp(turned[[0, 16], 0]) == pytest.approx(width * np.cos(0.5), rel=0.02)
-    head.rotation_euler.z, head.rotation_euler.x = 0.0, 0.4   # pitch: shorter from brow to chin
+    _key_head(scene, head, 5, 2, 0.0)
+    _key_head(scene, head, 5, 0, 0.4)                       # pitch: shorter from brow to chin
     nod = _landmarks(bpy_mod, scene, ob, 5)
     assert np.ptp(nod[[19, 8], 1]) == pytest.approx(np.ptp(before[[19, 8], 1]) * np.cos(0.4), rel=0.03)
 
@@ -188,7 +199,7 @@ def test_the_panels_key_tolerance_sets_how_sparse(bpy_mod, scene, tmp_path):
     from makeittalk_blender.core import trackfile
 
     path = tmp_path / "t.json"
-    trackfile.save(make_track(60, noise=0.0), path)
+    trackfile.save(make_track(60, noise=0.3), path)               # jitter: the tolerance decides
     scene.makeittalk.image_path = str(PORTRAIT)
     counts = []
     for tol in (0.05, 1.0):
@@ -197,5 +208,5 @@ def test_the_panels_key_tolerance_sets_how_sparse(bpy_mod, scene, tmp_path):
         ob = next(o for o in scene.objects if o.get("makeittalk") == "portrait")
         stats = json.loads(ob["takes"])[-1]["keys"]
         assert stats["max_error_px"] <= tol
-        counts.append(stats["keys"])
+        counts.append(stats["keys"] - 2 * stats["curves"])        # keys beyond the two every curve has
     assert counts[1] < 0.6 * counts[0]

@@ -54,8 +54,8 @@ def test_animate_writes_mp4_with_audio_and_blend(server, short_speech, tmp_path)
     got = json.loads(line[0][6:])
     from makeittalk_blender.blender import face_keys
     from makeittalk_blender.core import face_rig
-    # Basis + the semantic channels + their handle twins + one residual key per landmark axis
-    n_keys = 1 + len(face_rig.CHANNELS) + len(face_keys.HANDLE_CHANNELS) + 136
+    # Basis + the semantic channels + their handle twins + their fitted detail + one residual key per landmark axis
+    n_keys = 1 + 2 * len(face_rig.CHANNELS) + len(face_keys.HANDLE_CHANNELS) + 136
     assert got == {"fps": 25, "end": 6, "keys": n_keys, "strips": 1}
 
 

@@ -64,3 +64,23 @@ def evaluated_landmarks(bpy, scene, ob, frame: int) -> np.ndarray:
     ev.to_mesh_clear()
     w, h = ob["image_size"]
     return tm.PixelMap(int(w), int(h)).to_pixels(co.reshape(-1, 3)[:68])
+
+
+REAL_SPEECH = ROOT / "tests" / "addon_blender" / "data" / "speech_default_4s.npz"
+
+
+def real_speech_track() -> trackfile.TrackData:
+    """4 s of a real default-engine track (examples/speech.wav on the Mona Lisa: mouth, blinks, head with
+    yaw and pitch, a phone timeline with confidences), made by `makeittalk track` and cut to 120 frames."""
+    return trackfile.load(REAL_SPEECH)
+
+
+def with_turn(track: trackfile.TrackData, yaw_deg: float = 8.0, pitch_deg: float = 5.0) -> trackfile.TrackData:
+    """The same landmarks with known head yaw / pitch estimates (slow sines of these amplitudes)."""
+    import dataclasses
+
+    n = track.n_frames
+    t = np.arange(n) / track.fps
+    pose = [dict(p, yaw_deg=float(yaw_deg * math.sin(1.3 * t[k])), pitch_deg=float(pitch_deg * math.cos(0.9 * t[k])))
+            for k, p in enumerate(track.head_pose)]
+    return dataclasses.replace(track, head_pose=pose)
