@@ -141,8 +141,15 @@ def setup_main(py: Path, dev: bool, with_bpy: bool) -> Path:
     pip(py, "--no-deps", FACE_ALIGNMENT)
     if not imports_ok(py, modules):
         sys.exit("[install] the environment was installed but some modules fail to import; see above")
+    warm_caches(py)
     stamp_file.write_text(want)
     return py
+
+
+def warm_caches(py: Path) -> None:
+    """Compile once now what the first run would (numba's librosa functions: ~20 s; the bytecode)."""
+    log("filling the compile caches (once, so the first run starts quickly)")
+    subprocess.run([str(py), "-m", "makeittalk_server.warm_caches"], cwd=ROOT, check=False)
 
 
 def setup_bpy45() -> Path:

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+# the code measured: this checkout, or another one (e.g. main, for a before/after) with BENCH_CODE=PATH
+CODE = Path(os.environ.get("BENCH_CODE") or REPO).resolve()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import write_result  # noqa: E402
 
@@ -35,7 +37,7 @@ WORDS = ("the quick brown fox jumps over a lazy dog while seven pilots fly north
 
 def env() -> dict:
     e = dict(os.environ)
-    e["PYTHONPATH"] = os.pathsep.join([str(REPO / "server"), str(REPO), e.get("PYTHONPATH", "")])
+    e["PYTHONPATH"] = os.pathsep.join([str(CODE / "server"), str(CODE), e.get("PYTHONPATH", "")])
     return e
 
 
@@ -67,12 +69,89 @@ def make_audio(d: Path, n: int, seed: int = 0) -> list[tuple[Path, float]]:
     return out
 
 
+def _child_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _tree_cpu(root: int, seen: dict) -> None:
+    """CPU seconds of root and every process under it, from /proc (the workers are grandchildren, forked
+    by the fork server, so the batch's own rusage never sees them); the largest value per pid is kept."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    st = f.read().rsplit(")", 1)[1].split()
+                procs[int(d)] = (int(st[1]), (int(st[11]) + int(st[12])) / tick)
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (ppid, _) in procs.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    for pid in tree:
+        if pid in procs:
+            seen[pid] = max(seen.get(pid, 0.0), procs[pid][1])
+
+
+def run_tree(cmd: list[str]):
+    """Run cmd; (completed process, CPU seconds of it and all its descendants, sampled every 0.1 s: a
+    process that ends between samples loses at most its last 0.1 s)."""
+    seen: dict = {}
+    p = subprocess.Popen(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    import threading
+
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            _tree_cpu(p.pid, seen)
+            done.wait(0.1)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = p.communicate()
+    done.set()
+    th.join()
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err), sum(seen.values())
+
+
+def line_parts(out: Path) -> dict:
+    """Mean seconds per line: the whole line (report.json) and the engine's own stages (track info)."""
+    import json
+
+    rep = json.loads((out / "report.json").read_text())
+    sums: dict = {"line": 0.0, "line_cpu": 0.0}
+    n = 0
+    for ln in rep["lines"]:
+        if ln.get("status") != "done":
+            continue
+        n += 1
+        sums["line"] += ln.get("seconds", 0.0)
+        sums["line_cpu"] += ln.get("cpu_s", 0.0)
+        info = json.loads((out / ln["id"] / "track.json").read_text()).get("params", {}).get("info", {})
+        for k, v in (info.get("seconds") or {}).items():
+            sums["engine." + k] = sums.get("engine." + k, 0.0) + v
+    n = max(1, n)
+    res = {k: v / n for k, v in sums.items()}
+    res["outside_engine"] = res["line"] - sum(v for k, v in res.items() if k.startswith("engine."))
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--singles", type=int, default=5)
     ap.add_argument("--ray", action="store_true", help="also through --ray (a local Ray instance)")
+    ap.add_argument("--out", default=None, help="result file (default: this bench's file in bench/results/)")
     args = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,31 +166,39 @@ def main() -> None:
         if args.workers:
             cmd += ["--workers", str(args.workers)]
         t = time.monotonic()
-        p = subprocess.run(cmd, env=env(), capture_output=True, text=True)
+        p, cpu = run_tree(cmd)
         wall = time.monotonic() - t
         load1 = os.getloadavg()[0]
         if p.returncode != 0:
             sys.exit(f"batch failed: {p.stderr[-2000:]}")
+        parts = line_parts(d / "out")
         print(f"batch: {args.lines} lines, {audio_s:.1f} s of audio in {wall:.1f} s -> {audio_s / wall:.1f}x "
-              f"real time (load average {load0:.1f} before, {load1:.1f} after)")
+              f"real time, {cpu:.1f} CPU s ({cpu / args.lines:.3f} CPU s per line; {audio_s / cpu * 2:.1f}x real "
+              f"time if 2 cores were all ours) (load average {load0:.1f} before, {load1:.1f} after)")
+        print("per line (seconds, mean over lines, in the workers): " +
+              ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
         figures = {"lines": args.lines, "audio_s": audio_s, "batch_wall_s": wall, "batch_realtime_x": audio_s / wall,
+                   "batch_cpu_s": cpu, "cpu_s_per_line": cpu / args.lines, "realtime_x_per_2_cpu_s": audio_s / cpu * 2,
+                   "per_line_mean_s": parts,
                    "workers": args.workers or "one per core", "load_avg_before": load0, "load_avg_after": load1,
                    "audio_source": "espeak-ng" if shutil.which("espeak-ng") else "examples/speech.wav cuts"}
-        singles = []
+        singles, singles_cpu = [], []
         for i in range(min(args.singles, len(clips))):
             path, _ = clips[i * len(clips) // max(1, args.singles)]
-            t = time.monotonic()
+            t, r0 = time.monotonic(), _child_cpu()
             subprocess.run([py, "-m", "makeittalk_server.cli", "track", str(d / "face.jpg"), str(path), "-o",
                             str(d / "single.json"), "--quiet"], env=env(), check=True, capture_output=True)
             singles.append(time.monotonic() - t)
+            singles_cpu.append(_child_cpu() - r0)
         if singles:
             mean = statistics.mean(singles)
             total = mean * args.lines
             print(f"single cold `makeittalk track` runs: {', '.join(f'{s:.1f}' for s in singles)} s; mean {mean:.2f} s "
                   f"-> {args.lines} lines one by one ~ {total:.0f} s; batch / sum of singles = {wall / total:.3f} "
                   f"({total / wall:.1f}x faster) (load average {os.getloadavg()[0]:.1f})")
-            figures.update({"single_cold_s": singles, "single_cold_mean_s": mean,
-                            "batch_over_sum_of_singles": wall / total})
+            figures.update({"single_cold_s": singles, "single_cold_mean_s": mean, "single_cold_cpu_s": singles_cpu,
+                            "batch_over_sum_of_singles": wall / total,
+                            "batch_cpu_over_sum_of_singles_cpu": cpu / (statistics.mean(singles_cpu) * args.lines)})
         if args.ray:
             t = time.monotonic()
             p = subprocess.run(cmd[:-1] + ["--ray", "--quiet", "-o", str(d / "out_ray")], env=env(),
@@ -120,7 +207,7 @@ def main() -> None:
             print(f"ray (local instance): {audio_s / rwall:.1f}x real time ({rwall:.1f} s), rc {p.returncode}")
             figures.update({"ray_wall_s": rwall, "ray_realtime_x": audio_s / rwall})
         figures["load_avg_end"] = os.getloadavg()[0]
-        print("wrote", write_result("batch", figures))
+        print("wrote", write_result("batch", {**figures, "code": str(CODE)}, args.out))
 
 
 if __name__ == "__main__":

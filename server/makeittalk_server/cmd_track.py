@@ -51,6 +51,16 @@ def read_landmarks_file(path: Path) -> list:
     return arr.astype(np.float64).tolist()
 
 
+def _load_decoders(engine) -> None:
+    """The default engine's phone decoders (~0.85 s to load) load now, while the helper child may still
+    be detecting a new portrait (prefetch.py), instead of after it; the job loads them anyway."""
+    from . import prefetch
+
+    local = getattr(getattr(engine, "pool", None), "_local", None)
+    if prefetch.active() and local is not None and hasattr(local, "load"):
+        local.load()
+
+
 def run(args) -> int:
     from . import pipeline, prepare
     from .config import Settings
@@ -60,6 +70,13 @@ def run(args) -> int:
     settings = Settings.from_env(checkpoints_dir=args.checkpoints)
     if args.checkpoints:
         settings.allowed_dirs.append(args.checkpoints)
+    if args.engine == "default" or not args.rest_landmarks:
+        from . import prefetch
+
+        # landmarks (dlib's models), voice embedding and pitch worked out by a child on the other core
+        # while this process loads the engine and decodes the phones
+        prefetch.start(None if args.rest_landmarks else args.portrait,
+                       args.audio if args.engine == "default" else None, settings)
     p = {"engine": args.engine, "fps": args.fps, "seed": args.seed, "blink": not args.no_blink,
          "amp_lip_x": args.amp_lip_x, "amp_lip_y": args.amp_lip_y, "amp_pos": args.amp_pos,
          "emotion": {"name": args.emotion, "intensity": args.intensity}}
@@ -70,7 +87,7 @@ def run(args) -> int:
     params = parse_params(p)
     # The same preparation as a server job: engine ready, inputs decoded, landmarks detected or checked.
     prep = prepare.prepare(params, args.audio, args.portrait, settings, audio_name=args.audio,
-                           image_name=args.portrait)
+                           image_name=args.portrait, before_landmarks=_load_decoders)
 
     def show(stage, frac):
         if not args.quiet:

@@ -87,13 +87,17 @@ def from_decoded(params: JobParams, clip: AudioClip, img: np.ndarray | None, set
 
 
 def prepare(params: JobParams, audio_src: bytes | str, image_src: bytes | str, settings,
-            audio_name: str = "audio", image_name: str = "image", progress=None) -> PreparedJob:
+            audio_name: str = "audio", image_name: str = "image", progress=None,
+            before_landmarks=None) -> PreparedJob:
     """Prepare from raw inputs (uploaded bytes or file paths). The engine and renderer are checked
-    before anything is decoded, so a request for a missing engine costs nothing."""
-    ready_engine(params, settings)
+    before anything is decoded, so a request for a missing engine costs nothing. before_landmarks(engine):
+    called once the inputs are decoded, before the landmarks are detected (or taken from a helper)."""
+    engine = ready_engine(params, settings)
     renderer_for(params, settings)
     img = image.decode(image_src, name=image_name)
     clip = audio.decode(audio_src, name=audio_name)
+    if before_landmarks is not None:
+        before_landmarks(engine)
     return from_decoded(params, clip, img, settings, progress=progress)
 
 

@@ -18,6 +18,11 @@ import threading
 import time
 from typing import Callable
 
+# The models' loading holds the GIL for long stretches (dlib's ~1.2 s, torch's import, pocketsphinx), and
+# a health request that arrives meanwhile waits for it. So the warm-up starts once the first health
+# request has been answered (a client polls it right after starting the server), or after this long.
+START_AFTER_S = 1.0
+
 
 class Warmup:
     def __init__(self, settings):
@@ -27,6 +32,7 @@ class Warmup:
         self.parts: dict[str, str] = {}         # part -> "waiting" | "warming" | "ready" | "failed"
         self.started = self.finished = None
         self._lock = threading.Lock()
+        self._go = threading.Event()            # set by the first health answer
 
     # ---- running ---------------------------------------------------------------------------------
     def start(self) -> "Warmup":
@@ -54,10 +60,12 @@ class Warmup:
                     eng.warm()
             return go
 
-        return [("dlib", dlib)] + [(name, engine(name)) for name in engines.REGISTRY]
+        # dlib last: the landmark cache answers portraits seen before without it, and jobs need an engine
+        return [(name, engine(name)) for name in engines.REGISTRY] + [("dlib", dlib)]
 
     def run(self) -> None:
         """Each part in turn; a failing part is recorded (health shows it) and the others go on."""
+        self._go.wait(START_AFTER_S)
         try:
             steps = self.steps()
             with self._lock:
@@ -103,6 +111,7 @@ class Warmup:
             h = self._early(st)
         h["warm"] = st["warm"]
         h["warmup"] = st
+        self._go.set()
         return h
 
     def _early(self, st: dict) -> dict:

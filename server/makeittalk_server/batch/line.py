@@ -25,18 +25,24 @@ IMAGE_CACHE = 8          # portraits kept decoded (with their detected landmarks
 
 
 class LineWorker:
-    def __init__(self, checkpoints: str | None = None):
+    def __init__(self, checkpoints: str | None = None, side_by_side: bool = False):
+        """side_by_side: other workers run lines on the other cores at the same time, so an engine must
+        not spread one line over helper processes of its own (they would only compete for those cores)."""
         from ..config import Settings
 
         self.settings = Settings.from_env(checkpoints_dir=Path(checkpoints) if checkpoints else None)
+        pre = getattr(sys.modules.get("makeittalk_server.batch.preload"), "SETTINGS", None)
+        if pre is not None and pre == self.settings:
+            self.settings = pre        # the fork server's warm engine is cached under these (preload.py)
         self._images: OrderedDict = OrderedDict()
+        self.side_by_side = side_by_side
 
     def run(self, line: Line | dict, out_dir: str, key: str) -> dict:
         """The result record of this line: status done or failed, with the reason in plain words."""
         from .plan import write_state
 
         line = Line.from_dict(line) if isinstance(line, dict) else line
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.process_time()
         res = {"id": line.id, "row": line.row, "key": key, "status": "failed", "reason": "", "outputs": {},
                "audio_s": 0.0, "seconds": 0.0}
         try:
@@ -50,6 +56,7 @@ class LineWorker:
             res["reason"] = "an unexpected error stopped this line (details in batch.log)"
             _log_trace(Path(out_dir), line.id)
         res["seconds"] = round(time.monotonic() - t0, 3)
+        res["cpu_s"] = round(time.process_time() - c0, 3)      # this process's threads (not helper processes)
         if res["status"] == "done":
             write_state(Path(out_dir), res)
         return res
@@ -72,6 +79,8 @@ class LineWorker:
         if rest is not None:
             params["rest_landmarks"] = rest
         jp = parse_params(params)
+        if self.side_by_side:
+            _one_process_engine(jp.engine, self.settings)
         clip = audio.decode(line.audio, name=os.path.basename(line.audio))
         track = pipeline.make_track(clip, img, jp, self.settings, rest_info=det_info)
         outputs = {"track": _atomic(d / TRACK, lambda p: track.save(str(p)), out)}
@@ -122,6 +131,16 @@ class LineWorker:
         renderer = renderers.get(jp.render.renderer, self.settings)
         frames = renderer.render(track, img, jp.render, Progress())
         video.write_mp4(frames, path, track.fps, audio=(clip.raw, clip.source_sr))
+
+
+def _one_process_engine(name: str, settings) -> None:
+    """The default engine decodes clips over 6 s in phone-decoder processes of its own (one per core);
+    with a line on every core already, those only add start-up (~1 s each) and contention."""
+    from .. import engines
+
+    pool = getattr(engines.get(name, settings), "pool", None)
+    if pool is not None and getattr(pool, "n_workers", 1) > 1:
+        pool.n_workers = 1
 
 
 def _atomic(path: Path, write, out: Path) -> str:

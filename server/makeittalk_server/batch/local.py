@@ -49,7 +49,7 @@ def _pool(todo, out_dir, on_result, workers, checkpoints) -> list:
     """Run `todo` in a process pool; returns the lines lost to a broken pool."""
     threads = max(1, (os.cpu_count() or 1) // workers)
     lost = []
-    ex = ProcessPoolExecutor(min(workers, len(todo)), mp_context=_context(),
+    ex = ProcessPoolExecutor(min(workers, len(todo)), mp_context=_context(todo),
                              initializer=_init, initargs=(checkpoints, threads))
     try:
         futs = {ex.submit(_run_line, line.to_dict(), out_dir, key): (line, key) for line, key in todo}
@@ -65,12 +65,15 @@ def _pool(todo, out_dir, on_result, workers, checkpoints) -> list:
     return lost
 
 
-def _context():
-    """A fork server that has imported the libraries (preload.py): workers fork from it, ready."""
+def _context(todo):
+    """A fork server that has imported the libraries these lines need (preload.py): workers fork from
+    it, ready. torch and dlib's model are loaded there only when some line will use them."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
+    from . import preload_plan
+
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["makeittalk_server.batch.preload"])
+    ctx.set_forkserver_preload(preload_plan.modules([line for line, _ in todo]))
     return ctx
 
 
@@ -89,7 +92,7 @@ def _init(checkpoints: str | None, threads: int) -> None:
     _die_with_parent()
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
-    _worker = LineWorker(checkpoints)
+    _worker = LineWorker(checkpoints, side_by_side=True)
 
 
 def _run_line(line: dict, out_dir: str, key: str) -> dict:

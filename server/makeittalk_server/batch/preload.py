@@ -1,27 +1,45 @@
 """Imported once by the local batch's fork server, before it forks the workers: the libraries every
-line needs (torch, librosa, scipy, dlib, pocketsphinx ...) and dlib's 68-point model are loaded there
-once and shared by all workers (copy on write), so a worker starts in milliseconds instead of seconds.
-Nothing here runs torch arithmetic (its thread pools must not exist before the fork)."""
+default-engine line needs (scipy, cv2, pocketsphinx, pysptk, the engine's modules) and a warm default
+engine are loaded there once and shared by all workers (copy on write), so a worker starts in
+milliseconds instead of seconds.
+preload_torch and preload_dlib add torch (makeittalk engine, renderers) and dlib's 68-point model when
+some line needs them (preload_plan.py decides). Nothing here runs torch arithmetic (its thread pools
+must not exist before the fork)."""
 
 from __future__ import annotations
 
 import importlib
 import warnings
 
-MODULES = ("numpy", "scipy.signal", "scipy.ndimage", "scipy.interpolate", "cv2", "soundfile", "soxr",
-           "pydantic", "torch", "librosa", "librosa.feature", "resemblyzer", "pocketsphinx", "pysptk",
-           "makeittalk_server.pipeline", "makeittalk_server.engines.default.engine")
+MODULES = ("numpy", "scipy.ndimage", "scipy.interpolate", "cv2", "soundfile", "soxr", "pydantic",
+           "pocketsphinx", "pysptk", "threadpoolctl", "makeittalk_server.pipeline",
+           "makeittalk_server.engines.default.engine", "makeittalk_server.engines.speaker_numpy",
+           "makeittalk_blender.core.trackformat")
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    for _name in MODULES:
-        try:
-            importlib.import_module(_name)
-        except Exception:      # a missing library shows up, with its reason, in the line that needs it
-            pass
-    try:
-        from makeittalk_server.landmarks import dlib_detector
 
-        dlib_detector.warm()
-    except Exception:
-        pass
+def load(modules) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:      # a missing library shows up, with its reason, in the line that needs it
+                pass
+
+
+load(MODULES)
+SETTINGS = None
+try:
+    # A warm default engine (its phone decoders: ~0.9 s to load; the voice weights), made once here and
+    # shared by every worker forked from this process; LineWorker takes these settings when its own are
+    # equal, so engines.get finds this engine. Its decoding stays in-process (no helper processes here).
+    from makeittalk_server import engines
+    from makeittalk_server.config import Settings
+
+    SETTINGS = Settings.from_env()
+    _engine = engines.get("default", SETTINGS)
+    if getattr(_engine, "pool", None) is not None:
+        _engine.pool.n_workers = 1
+    _engine.warm()
+except Exception:      # any failure here only means the workers warm up themselves
+    SETTINGS = None

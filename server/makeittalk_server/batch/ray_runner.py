@@ -22,7 +22,7 @@ class LineActor:
         from .line import LineWorker
 
         self.out_dir = out_dir
-        self.worker = LineWorker(checkpoints)
+        self.worker = LineWorker(checkpoints, side_by_side=True)     # one actor per CPU
 
     def __call__(self, batch: dict) -> dict:
         import numpy as np

@@ -25,7 +25,8 @@ def build(lines: list[Line], results: dict[str, dict], earlier: dict[str, dict],
         elif line.id in results:
             r = results[line.id]
             entries.append(_entry(line, r["status"], reason=r.get("reason", ""), outputs=r.get("outputs", {}),
-                                  audio_s=r.get("audio_s", 0.0), seconds=r.get("seconds", 0.0)))
+                                  audio_s=r.get("audio_s", 0.0), seconds=r.get("seconds", 0.0),
+                                  cpu_s=r.get("cpu_s", 0.0)))
         elif line.id in earlier:
             r = earlier[line.id]
             entries.append(_entry(line, "skipped", outputs=r.get("outputs", {}), audio_s=r.get("audio_s", 0.0)))
@@ -43,10 +44,11 @@ def build(lines: list[Line], results: dict[str, dict], earlier: dict[str, dict],
             "lines": entries}
 
 
-def _entry(line: Line, status: str, reason: str = "", outputs=None, audio_s=0.0, seconds=0.0) -> dict:
+def _entry(line: Line, status: str, reason: str = "", outputs=None, audio_s=0.0, seconds=0.0,
+           cpu_s=0.0) -> dict:
     return {"id": line.id, "row": line.row, "status": status, "reason": reason, "portrait": line.portrait,
             "audio": line.audio, "outputs": outputs or {}, "audio_s": float(audio_s or 0.0),
-            "seconds": float(seconds or 0.0)}
+            "seconds": float(seconds or 0.0), "cpu_s": float(cpu_s or 0.0)}
 
 
 def summary(report: dict) -> str:

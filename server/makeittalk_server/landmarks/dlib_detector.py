@@ -10,14 +10,36 @@ _lock = threading.Lock()
 _models = None
 
 
+MODEL = "shape_predictor_68_face_landmarks.dat"
+
+
 def _model_path() -> str:
-    import warnings
+    """The 68-point model inside face_recognition_models, found without importing it (its import pulls in
+    pkg_resources, ~0.06 s)."""
+    import importlib.util
+    import os
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
-        import face_recognition_models
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("face_recognition_models is not installed")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "models", MODEL)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{MODEL} is missing")
+    return path
 
-    return face_recognition_models.pose_predictor_model_location()
+
+def identity() -> str:
+    """What the landmark cache's key holds of this detector: dlib's library and model files."""
+    import importlib.util
+
+    from . import cache
+
+    spec = importlib.util.find_spec("_dlib_pybind11")
+    try:
+        model = _model_path()
+    except FileNotFoundError:
+        model = MODEL
+    return "dlib|upsample<1200|" + cache.file_identity(spec.origin if spec else "_dlib_pybind11", model)
 
 
 def _load():
@@ -32,8 +54,10 @@ def _load():
 
 def status() -> dict:
     try:
-        import dlib  # noqa: F401
+        import importlib.util
 
+        if importlib.util.find_spec("dlib") is None:
+            raise ImportError("dlib is not installed")
         _model_path()
         return {"name": "dlib", "ready": True, "reason": ""}
     except Exception as e:

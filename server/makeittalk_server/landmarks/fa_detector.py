@@ -25,10 +25,19 @@ def _search_dirs(settings) -> list[Path]:
     if getattr(settings, "face_alignment_dir", None):
         d = Path(settings.face_alignment_dir).expanduser()
         dirs += [d, d / "checkpoints", d / "hub" / "checkpoints"]
-    import torch.hub
-
-    dirs.append(Path(torch.hub.get_dir()) / "checkpoints")
+    dirs.append(Path(_hub_dir()) / "checkpoints")
     return dirs
+
+
+def _hub_dir() -> str:
+    """torch.hub.get_dir(), without importing torch (~1.3 s a cold run would pay just to look for files):
+    torch's own answer once torch is loaded (it may have been set), else the rule torch follows."""
+    import sys
+
+    if "torch.hub" in sys.modules:
+        return sys.modules["torch.hub"].get_dir()
+    cache = os.environ.get("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+    return os.path.join(os.path.expanduser(os.environ.get("TORCH_HOME", os.path.join(cache, "torch"))), "hub")
 
 
 def _find(settings) -> dict[str, Path]:
@@ -54,9 +63,9 @@ def _plan(found: dict[str, Path]) -> str | None:
 
 
 def status(settings) -> dict:
-    try:
-        import face_alignment  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("face_alignment") is None:     # looked up, not imported (it imports torch)
         return {"name": "face_alignment", "ready": False,
                 "reason": "the face-alignment package is not installed (optional; dlib is used)"}
     if _plan(_find(settings)) is None:
@@ -65,6 +74,14 @@ def status(settings) -> dict:
                 "reason": f"weights not found (s3fd-*.pth and 2DFAN4-*.pth.tar, or 3DFAN4-* with depth-*) in "
                           f"{where}; dlib is used. Copy them there or start the server with --face-alignment-dir"}
     return {"name": "face_alignment", "ready": True, "reason": ""}
+
+
+def identity(settings) -> str:
+    """What the landmark cache's key holds of this detector: the weight files it would load."""
+    from . import cache
+
+    found = _find(settings)
+    return f"face_alignment|{_plan(found)}|" + cache.file_identity(*(found[k] for k in sorted(found)))
 
 
 def _load(settings):

@@ -1,4 +1,4 @@
-"""Voice embedding (resemblyzer) and pitch (pysptk SWIPE'), the speaker and prosody cues."""
+"""Voice embedding (resemblyzer's network, run in numpy) and pitch (pysptk RAPT), the speaker and prosody cues."""
 
 from __future__ import annotations
 
@@ -19,12 +19,23 @@ class Voice:
     def load(self) -> None:
         with self._lock:
             if self._encoder is None:
-                from .. import speaker
+                from .. import speaker_numpy
 
-                self._encoder = speaker.encoder("cpu")    # one loaded encoder for both engines
+                # resemblyzer's weights and arithmetic without torch or librosa (~2 s of imports a cold
+                # run would pay); the same embedding to float32 rounding (speaker_numpy's docstring)
+                try:
+                    self._encoder = speaker_numpy.encoder()
+                except Exception:       # a resemblyzer whose weights file this reader does not know
+                    self._encoder = _TorchEncoder()
 
     def embedding(self, samples: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         """256-d embedding of (up to EMBED_MAX_S of) the speech; None when there is too little."""
+        from ... import prefetch
+
+        if prefetch.active():          # `makeittalk track`: computed by its helper child on the other core
+            msg = prefetch.take("embedding", prefetch.samples_key(samples, mask))
+            if msg is not None:
+                return np.asarray(msg["value"], dtype=np.float32)
         self.load()
         n = int(EMBED_MAX_S * segments.SR)
         # the first n samples of speech only: gathering all of it would copy a whole long clip
@@ -38,23 +49,37 @@ class Voice:
         peak = np.abs(speech).max()
         if peak > 0:
             speech = speech / peak * 0.5
+        return self._encoder.embed_utterance(speech.astype(np.float32))
+
+
+class _TorchEncoder:
+    """resemblyzer itself (torch), when its weights cannot be read without torch."""
+
+    def __init__(self):
+        from .. import speaker
+
+        self._enc = speaker.encoder("cpu")
+
+    def embed_utterance(self, wav: np.ndarray) -> np.ndarray:
         import torch
 
-        with self._lock:
-            # One thread: this LSTM steps 160 frames x 3 layers, and with more threads every step is a
-            # barrier; on a busy machine each barrier can wait a whole scheduler slice (seconds in all).
-            # Jobs run one at a time, so borrowing the global setting briefly is safe.
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                return self._encoder.embed_utterance(speech.astype(np.float32))
-            finally:
-                torch.set_num_threads(threads)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)      # 160 small steps: more threads only add a barrier to each
+        try:
+            return self._enc.embed_utterance(wav)
+        finally:
+            torch.set_num_threads(threads)
 
 
 def pitch(samples: np.ndarray) -> np.ndarray:
     """F0 in Hz per 10 ms (0 = unvoiced). RAPT on 8 kHz audio: head motion needs the contour, not
     the last hertz, and this is ~20x cheaper than SWIPE' at 16 kHz."""
+    from ... import prefetch
+
+    if prefetch.active():              # `makeittalk track`: computed by its helper child on the other core
+        msg = prefetch.take("pitch", prefetch.samples_key(samples))
+        if msg is not None:
+            return np.asarray(msg["value"], dtype=np.float32)
     import pysptk
     import soxr
 
