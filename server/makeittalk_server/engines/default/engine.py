@@ -10,11 +10,12 @@ from ...track import head_pivot, n_frames_for
 from ..base import EngineInput, EngineOutput
 from . import acoustic, blinks, coarticulation, emotion, head_motion, mixing, mouth, report, segments, text
 from . import agreement as agreement_mod
-from . import visemes, voice
+from . import visemes, voice, voicing
 from .phones import split_words
 from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
+VOICELESS_REST = os.environ.get("MIT_VL", "1") == "1"
 
 
 class DefaultEngine:
@@ -70,7 +71,9 @@ class DefaultEngine:
             for k in tl.weight:
                 tl.weight[k][:] = 0.0
             tl.weight["acoustic"][:] = 1.0
-        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses, progress)
+        f0 = voice.pitch(samples) if mask.any() else None
+        voiceless = voicing.voiceless_pauses(samples) if VOICELESS_REST and mask.any() else []
+        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress)
         ph_entries, word_entries = report.entries(tl, duration)
         lead = [(p_, a_, b_) for p_, a_, b_ in
                 ((e["phone"], e["start"], e["end"]) for e in ph_entries) if p_ != visemes.SILENCE]
@@ -92,7 +95,7 @@ class DefaultEngine:
         emb = self.voice.embedding(samples, mask)
         style = head_motion.style_from_embedding(emb)
         clock.lap("voice")
-        pros = head_motion.prosody_100hz(db, mask, voice.pitch(samples) if mask.any() else None)
+        pros = head_motion.prosody_100hz(db, mask, f0)
         clock.lap("pitch")
         pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
                                      mouth.eye_distance(rest))
