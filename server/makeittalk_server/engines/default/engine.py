@@ -72,7 +72,7 @@ class DefaultEngine:
                 tl.weight[k][:] = 0.0
             tl.weight["acoustic"][:] = 1.0
         f0 = voice.pitch(samples) if mask.any() else None
-        voiceless = voicing.voiceless_pauses(samples) if VOICELESS_REST and mask.any() else []
+        voiceless = voicing.voiceless_pauses(samples, db) if VOICELESS_REST and mask.any() else []
         curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress)
         ph_entries, word_entries = report.entries(tl, duration)
         lead = [(p_, a_, b_) for p_, a_, b_ in
