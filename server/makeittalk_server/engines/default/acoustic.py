@@ -12,6 +12,8 @@ from scipy.ndimage import gaussian_filter1d
 from . import segments
 
 N_FFT = 512
+# finer bands (Hz) for the lip-closure classifier (bilabial.py): where a closure's murmur and release sit
+BAND_EDGES = (80, 300, 600, 1000, 1600, 2400, 3500, 5000, 8000)
 
 
 def _band(power: np.ndarray, freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -26,6 +28,7 @@ def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[
     n = max(1, len(samples) // hop)
     pad = np.pad(np.asarray(samples, dtype=np.float32), (N_FFT // 2, N_FFT // 2 + hop))   # one copy, not two
     out = {k: np.empty(n) for k in ("low", "f1", "f2", "high")}
+    out["bands"] = np.empty((n, len(BAND_EDGES) - 1))
     step = int(block_s * 100)
     for a in range(0, n, step):
         if progress is not None:
@@ -37,6 +40,8 @@ def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[
         out["f1"][a:b] = _band(spec, freqs, 300, 1000)
         out["f2"][a:b] = _band(spec, freqs, 1000, 3000)
         out["high"][a:b] = _band(spec, freqs, 3500, 8000)
+        for k, (lo, hi) in enumerate(zip(BAND_EDGES[:-1], BAND_EDGES[1:])):
+            out["bands"][a:b, k] = 10 * np.log10(_band(spec, freqs, lo, hi))
     return out
 
 
@@ -67,9 +72,10 @@ def closures_100hz(f: dict[str, np.ndarray], mask: np.ndarray) -> np.ndarray:
     return dip * (1 - hiss) * mask
 
 
-def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None) -> tuple[np.ndarray, np.ndarray]:
-    """(mouth parameters n x 4: open, jaw, spread, tuck; closure n) at 100 Hz from acoustics alone."""
-    f = features(samples, progress=progress)
+def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None, feats: dict | None = None):
+    """(mouth parameters n x 4: open, jaw, spread, tuck; closure n) at 100 Hz from acoustics alone.
+    `feats`: features() of the samples, when the caller has them already."""
+    f = feats if feats is not None else features(samples, progress=progress)
     n = len(f["f1"])
     mask = mask[:n] if len(mask) >= n else np.r_[mask, np.zeros(n - len(mask), bool)]
     voiced_db = 10 * np.log10(f["low"] + f["f1"] + f["f2"])

@@ -8,14 +8,13 @@ import numpy as np
 
 from ...track import head_pivot, n_frames_for
 from ..base import EngineInput, EngineOutput
-from . import acoustic, blinks, coarticulation, emotion, head_motion, mixing, mouth, report, segments, text
+from . import acoustic, bilabial, blinks, coarticulation, emotion, head_motion, mixing, mouth, report, segments, text
 from . import agreement as agreement_mod
 from . import visemes, voice, voicing
 from .phones import split_words
 from .pool import DecoderPool
 
 DEFAULT_AMP_LIP, DEFAULT_AMP_POS = 2.0, 0.5     # MakeItTalk's defaults = 1x natural motion here
-VOICELESS_REST = os.environ.get("MIT_VL", "1") == "1"
 
 
 class DefaultEngine:
@@ -64,16 +63,19 @@ class DefaultEngine:
         clock.lap("phones")
         progress.stage("visemes", 0.55)
 
-        ac100, shut100 = acoustic.curves_100hz(samples, mask, progress)
+        feats = acoustic.features(samples, progress=progress)
+        ac100, shut100 = acoustic.curves_100hz(samples, mask, progress, feats)
         shut = acoustic.at_times(shut100, times, hold=True)
+        bil = acoustic.at_times(shut100 * bilabial.probability(feats["bands"], shut100), times, hold=True)
+        del feats
         ac = acoustic.at_times(ac100, times)
         if not mask.any():      # nothing heard: the mouth rests
             for k in tl.weight:
                 tl.weight[k][:] = 0.0
             tl.weight["acoustic"][:] = 1.0
         f0 = voice.pitch(samples) if mask.any() else None
-        voiceless = voicing.voiceless_pauses(samples, db) if VOICELESS_REST and mask.any() else []
-        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress)
+        voiceless = voicing.voiceless_pauses(samples, db, mask) if mask.any() else []
+        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress, bil)
         ph_entries, word_entries = report.entries(tl, duration)
         lead = [(p_, a_, b_) for p_, a_, b_ in
                 ((e["phone"], e["start"], e["end"]) for e in ph_entries) if p_ != visemes.SILENCE]
