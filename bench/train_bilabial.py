@@ -30,7 +30,7 @@ def clip_frames(c):
 
     x = c.samples()
     mask = segments.speech_mask(segments.frame_db(x))
-    f = acoustic.features(x)
+    f = acoustic.features(x, bands=True)
     shut = acoustic.closures_100hz(f, mask[: len(f["f1"])] if len(mask) >= len(f["f1"]) else
                                    np.r_[mask, np.zeros(len(f["f1"]) - len(mask), bool)])
     X = bilabial.frame_features(f["bands"], shut)

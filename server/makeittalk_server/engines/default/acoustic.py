@@ -16,19 +16,24 @@ N_FFT = 512
 BAND_EDGES = (80, 300, 600, 1000, 1600, 2400, 3500, 5000, 8000)
 
 
-def _band(power: np.ndarray, freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    sel = (freqs >= lo) & (freqs < hi)
-    return power[:, sel].sum(axis=1) + 1e-10
+_COARSE = {"low": (80, 300), "f1": (300, 1000), "f2": (1000, 3000), "high": (3500, 8000)}
 
 
-def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[str, np.ndarray]:
-    """Per-10-ms loudness (dB) and band energies, computed in blocks so memory stays bounded."""
+def _band_matrix(freqs: np.ndarray, edges) -> np.ndarray:
+    """bins x bands of 0/1: one matrix product sums every band at once."""
+    return np.stack([((freqs >= lo) & (freqs < hi)).astype(np.float32) for lo, hi in edges], axis=1)
+
+
+def features(samples: np.ndarray, block_s: float = 30.0, progress=None, bands: bool = False) -> dict[str, np.ndarray]:
+    """Per-10-ms band energies (low, f1, f2, high), computed in blocks so memory stays bounded;
+    bands=True adds "bands": n x 8 levels in dB on BAND_EDGES (for bilabial.py)."""
     hop, win = segments.HOP, np.hanning(N_FFT).astype(np.float32)
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / segments.SR)
+    edges = list(_COARSE.values()) + (list(zip(BAND_EDGES[:-1], BAND_EDGES[1:])) if bands else [])
+    mat = _band_matrix(freqs, edges)
     n = max(1, len(samples) // hop)
     pad = np.pad(np.asarray(samples, dtype=np.float32), (N_FFT // 2, N_FFT // 2 + hop))   # one copy, not two
-    out = {k: np.empty(n) for k in ("low", "f1", "f2", "high")}
-    out["bands"] = np.empty((n, len(BAND_EDGES) - 1))
+    sums = np.empty((n, len(edges)))
     step = int(block_s * 100)
     for a in range(0, n, step):
         if progress is not None:
@@ -36,12 +41,11 @@ def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[
         b = min(n, a + step)
         idx = (np.arange(a, b) * hop)[:, None] + np.arange(N_FFT)[None, :]
         spec = np.abs(np.fft.rfft(pad[idx] * win, axis=1)) ** 2
-        out["low"][a:b] = _band(spec, freqs, 80, 300)
-        out["f1"][a:b] = _band(spec, freqs, 300, 1000)
-        out["f2"][a:b] = _band(spec, freqs, 1000, 3000)
-        out["high"][a:b] = _band(spec, freqs, 3500, 8000)
-        for k, (lo, hi) in enumerate(zip(BAND_EDGES[:-1], BAND_EDGES[1:])):
-            out["bands"][a:b, k] = 10 * np.log10(_band(spec, freqs, lo, hi))
+        sums[a:b] = spec @ mat
+    sums += 1e-10
+    out = {k: sums[:, i] for i, k in enumerate(_COARSE)}
+    if bands:
+        out["bands"] = 10 * np.log10(sums[:, len(_COARSE):])
     return out
 
 
