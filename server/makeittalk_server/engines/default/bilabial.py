@@ -2,7 +2,7 @@
 
 acoustic.closures_100hz finds dips in the formant band, but t/d/k/g/n dip as well; trusting every dip
 closed the lips inside words and cost opening. The bilabial ones differ in their murmur and release
-(energy falls in every band, the release burst is weak and low). Weights: bilabial_weights.json,
+(energy falls in every band, the release burst is weak and low). Weights: data/bilabial_weights.json,
 trained by bench/train_bilabial.py on the tune splits of bench/speech_sets (nothing downloaded).
 """
 
@@ -17,7 +17,7 @@ from scipy.ndimage import maximum_filter1d
 
 OFFSETS = (-10, -8, -6, -4, -2, 0, 2, 4, 6, 8, 10)   # frames (10 ms) around the frame classified
 REACH = 12                           # frames either side for the local speech level
-WEIGHTS = Path(__file__).with_name("bilabial_weights.json")
+WEIGHTS = Path(__file__).parent / "data" / "bilabial_weights.json"   # package data (pyproject)
 
 
 def frame_features(bands: np.ndarray, shut: np.ndarray) -> np.ndarray:

@@ -63,7 +63,7 @@ class DefaultEngine:
         clock.lap("phones")
         progress.stage("visemes", 0.55)
 
-        feats = acoustic.features(samples, progress=progress)
+        feats = acoustic.features(samples, progress=progress, bands=True)
         ac100, shut100 = acoustic.curves_100hz(samples, mask, progress, feats)
         shut = acoustic.at_times(shut100, times, hold=True)
         bil = acoustic.at_times(shut100 * bilabial.probability(feats["bands"], shut100), times, hold=True)
