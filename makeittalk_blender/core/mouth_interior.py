@@ -76,7 +76,7 @@ def palette(lip: np.ndarray, skin: np.ndarray) -> dict:
     teeth_level = float(np.clip(0.55 + 0.5 * g, 0.6, 0.93))
     teeth = np.clip(teeth_level + 0.6 * (skin - g), 0.0, 1.0)
     return {"cavity": lip * 0.2, "deep": lip * 0.08, "gum": lip * 0.75, "tongue": lip * 0.62,
-            "teeth": teeth, "teeth_gap": teeth * 0.7}
+            "teeth": teeth, "teeth_gap": teeth * 0.85}   # gaps as faint lines: dark ones read as piano keys
 
 
 def texture(lip: np.ndarray | None = None, skin: np.ndarray | None = None, size: int = SIZE,

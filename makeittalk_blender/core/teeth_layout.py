@@ -1,6 +1,6 @@
 """The teeth of the shared mesh: two strips behind the lips, seen only through the mouth opening.
 
-The upper strip hangs from the head (its top row follow 0; its biting edge takes a third of the lower
+The upper strip hangs from the head (its top row follow 0; its biting edge takes about a third of the lower
 lip's drop, so a closed mouth hides it); the lower one follows the jaw (mostly the lower lip's middle,
 some of the chin). Each strip is a row of quads around the rest inner-lip line, reaching under
 the lips so no edge shows. Blender hides what lies under the lips by depth (mesh_layout recesses the
@@ -18,9 +18,10 @@ _LOWER_COLS = (0.16, 0.33, 0.5, 0.67, 0.84)
 # (kind, columns, (top, bottom) offsets from the inner-lip line in mouth widths, (top, bottom) follow,
 #  v top, v bottom). At rest both biting edges sit a little behind the lips (above / below the line), so
 # a closed mouth shows no teeth between its lips; the upper strip's top row moves with the head only,
-# its biting edge takes under half of the lower lip's drop, the lower strip follows the jaw.
-_JAW = {66: 0.55, 8: 0.2}
-_STRIPS = ((UPPER, _UPPER_COLS, (-0.16, -0.03), ({}, {66: 0.45}), 1.0, 0.53),
+# its biting edge takes about a third of the lower lip's drop (more read as a grey band of teeth filling a wide
+# open mouth), the lower strip follows the jaw.
+_JAW = {66: 0.68, 8: 0.2}
+_STRIPS = ((UPPER, _UPPER_COLS, (-0.16, -0.03), ({}, {66: 0.36}), 1.0, 0.53),
            (LOWER, _LOWER_COLS, (0.03, 0.2), (_JAW, _JAW), 0.47, 0.0))
 
 
