@@ -72,6 +72,7 @@ def main(argv=None):
     ap.add_argument("--lengths", type=float, nargs="+", default=[5, 10, 60, 600])
     ap.add_argument("--fps", type=float, default=30.0)
     ap.add_argument("--repeat", type=int, default=2, help="runs per length; the best is reported")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     a = ap.parse_args(argv)
 
     from makeittalk_server import engines, image, landmarks, pipeline
@@ -105,6 +106,12 @@ def main(argv=None):
               f"(+ phone workers {row['workers_peak_rss_mb']} MB)  load {row['load_avg_1min']}  "
               f"stages {row['stages_s']}", flush=True)
     print(json.dumps(rows))
+    if not a.no_write:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import benchlib
+
+        benchlib.write_result("default_engine_speed", {"command": "python bench/bench_default_engine.py "
+                              + " ".join(argv if argv is not None else sys.argv[1:]), "rows": rows})
     return 0
 
 
