@@ -58,7 +58,7 @@ def voiceless_pauses(samples: np.ndarray, db: np.ndarray, mask: np.ndarray) -> l
     """(start_s, end_s) of stretches without voice, at least MIN_LEN long; `db`, `mask`: segments'."""
     biased = voiced_100hz(samples, BIASED)
     n = min(len(biased), len(mask))
-    if not n or biased[:n][mask[:n]].mean() < MIN_VOICED_SHARE:
+    if not mask[:n].any() or biased[:n][mask[:n]].mean() < MIN_VOICED_SHARE:
         return []
     out = _runs(biased)
     peak = float(np.percentile(db, 98))
