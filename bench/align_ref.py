@@ -20,7 +20,9 @@ FRAME_S = 0.01
 # words some sources use that the bundled dictionary lacks (ARPAbet, CMUdict style)
 EXTRA = {"yknow": "Y AH N OW", "steels": "S T IY L Z", "whittemore": "W IH T M AO R",
          "gregson": "G R EH G S AH N", "dashwood": "D AE SH W UH D", "em": "AH M",
-         "puddy": "P AH D IY", "aligner": "AH L AY N ER", "selden's": "S EH L D AH N Z", "pooty": "P UW T IY", "poofy": "P UW F IY", "hm": "HH M"}
+         "puddy": "P AH D IY", "aligner": "AH L AY N ER", "selden's": "S EH L D AH N Z", "pooty": "P UW T IY", "poofy": "P UW F IY", "hm": "HH M",
+         "sintra": "S IH N T R AH", "marianas": "M EH R IY AA N AH S", "sie": "Z IY",
+         "splendours": "S P L EH N D ER Z"}
 
 
 def _pcm(x: np.ndarray) -> bytes:

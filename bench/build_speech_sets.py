@@ -33,6 +33,9 @@ PRA = "LCAV+pyroomacoustics"
 CATHY = "rhasspy+dataset-voice-cathy"
 WHISPER = "openai+whisper"
 CUT_S = 0.9
+FLEURS = "sebastian-software+cuttledoc"
+# FLEURS transcripts are normalised but keep digits; what the readers say instead
+FLEURS_SAY = {"25": "twenty five", "30": "thirty", "3:2": "three to two", "year": "years"}
 
 # (id, repo, path, text or None (= from a .txt/.lab beside it), speaker, sex, split)
 ARCTIC = {"a0001": "Author of the danger trail, Philip Steels, etc.",
@@ -175,6 +178,34 @@ def build_real(only):
     return sets
 
 
+def fleurs_tune(write=write_clip):
+    """Real read speech *with inner pauses* for the tune split (the ARCTIC tune prompts have none):
+    FLEURS English (10 native speakers reading Wikipedia sentences, Opus 24 kb/s; CC BY 4.0), appended
+    to real_read's manifest. Sex from the median pitch (the fixtures do not name it)."""
+    import pysptk
+    import soxr
+
+    doc = json.loads((OUT / "real_read" / "manifest.json").read_text())
+    keep = [c for c in doc["clips"] if c["source"] != "fleurs"]
+    new = []
+    for i in range(10):
+        base = f"packages/cuttledoc/fixtures/fleurs-en-{i:03d}"
+        x = load_audio(git_bytes(FLEURS, base + ".ogg"))
+        x = x * (0.7 / float(np.abs(x).max()))     # some are recorded 40 dB down
+        text = " ".join(FLEURS_SAY.get(w, w) for w in git_bytes(FLEURS, base + ".txt").decode().split())
+        phones, _ = align_ref.align(x, text)
+        x8 = soxr.resample(x, SR, 8000) * 32767
+        f0 = pysptk.rapt(x8.astype(np.float32), fs=8000, hopsize=80, min=60, max=420, otype="f0")
+        sex = "F" if float(np.median(f0[f0 > 0])) > 165 else "M"
+        meta = {"speaker": f"fleurs_en_{i:03d}", "sex": sex, "accent": "native English (FLEURS)", "lang": "en",
+                "split": "tune", "source": "fleurs", "transcript": text, "phone_set": "arpabet",
+                "reference": "pocketsphinx forced alignment, wide beams",
+                "phones": [[p, s, e, phone_classes.arpabet(p)] for p, s, e in phones]}
+        new.append(write("real_read", f"fleurs_en_{i:03d}", x, meta))
+        print("real_read", new[-1]["id"], sex, f"{len(x) / SR:.1f}s", flush=True)
+    return keep + new
+
+
 def write_manifest(name: str, clips: list, description: str):
     (OUT / name).mkdir(parents=True, exist_ok=True)
     doc = {"name": name, "description": description, "sample_rate": SR, "classes": list(phone_classes.CLASSES),
@@ -202,6 +233,8 @@ def main(argv=None):
     MIRRORS = Path(a.mirrors)
     only = set(a.only.split(","))
     sets = build_real(only) if only & {"real_read", "real_spont", "real_noisy"} else {}
+    if "fleurs" in only:       # after real_read (it is appended to it); "--only fleurs" adds just these
+        sets["real_read"] = fleurs_tune()
     if "other_langs" in only:
         sets["other_langs"] = synth_sets.other_langs(write_clip)
     if "en_synth" in only:

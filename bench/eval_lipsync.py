@@ -117,8 +117,9 @@ def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit
                 gap, sec, how = engine.gap(x, fps, transcript_for(s, c))
             elif s == "loudness":
                 gap = lipsync_peers.loudness_gap(x, fps, n)
-            elif cues[k] is None:
-                continue                       # Rhubarb not installed and not cached for this clip
+            elif cues[k] is None:              # Rhubarb not installed and not cached for this clip
+                print(f"  {c.id}: no Rhubarb cue (not cached; npm ci --prefix bench/peers to compute)", flush=True)
+                continue
             else:
                 gap = lipsync_peers.cues_gap(cues[k], fps, n)
             m = score(gap, fps, c)

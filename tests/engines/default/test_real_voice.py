@@ -59,19 +59,21 @@ def test_real_voice_without_transcript_keeps_closures_rest_and_sync(real, real_o
     clip, meta = real
     m = _measure(real_out, meta, clip.duration_s)
     # today: closure 1.00 (14 p/b/m), open 0.84, rest 1.00, sync 0.86
-    assert m["n_bilabial"] >= 12 and m["bilabial_closure"] >= 0.85
-    assert m["open_vowel_opening"] >= 0.7
+    # wave 3 of issue 9: 1.00 (14 p/b/m) / 0.842 (19 vowels) / 1.00 / 0.854
+    assert m["n_bilabial"] >= 12 and m["bilabial_closure"] >= 0.9
+    assert m["open_vowel_opening"] >= 0.78
     assert m["silence_rest"] >= 0.95
-    assert m["sync_r"] >= 0.75
+    assert m["sync_r"] >= 0.8
     assert real_out.info["phones"] in ("recognised", "acoustic-fallback")
 
 
 def test_real_voice_with_transcript_is_at_least_as_good(real, real_out, real_out_transcript):
     clip, meta = real
     without, with_t = _measure(real_out, meta, clip.duration_s), _measure(real_out_transcript, meta, clip.duration_s)
-    # today: closure 1.00, open 0.95, rest 1.00, sync 0.88 (without: 0.86)
+    # wave 3: 1.00 / 0.947 / 1.00 / 0.876
     assert with_t["bilabial_closure"] >= 0.9 and with_t["silence_rest"] >= 0.95
-    assert with_t["sync_r"] >= 0.75 and with_t["sync_r"] >= without["sync_r"] - 0.02
+    assert with_t["open_vowel_opening"] >= 0.89
+    assert with_t["sync_r"] >= 0.83 and with_t["sync_r"] >= without["sync_r"] - 0.02
     assert real_out_transcript.info["transcript_used"] is True
     assert "exclaimed" not in real_out_transcript.info["words"]         # the words are the transcript's
     assert "stamp" in real_out_transcript.info["words"]
@@ -116,9 +118,10 @@ def test_german_voice_without_transcript(engine, rest):
     phones = [(p, s, e, phone_classes.espeak(p, english=False)) for p, s, e in meta["phones"]]
     out = _run(engine, rest, clip)
     m = lipsync_metrics.measure(out.frames, FPS, phones, clip.duration_s)
-    # today: closure 1.00 (9 p/b/m), open 0.86 (0.64 with other settings: it varies), rest 1.00, sync 0.83
-    assert m["bilabial_closure"] >= 0.85 and m["open_vowel_opening"] >= 0.55
-    assert m["silence_rest"] >= 0.95 and m["sync_r"] >= 0.65
+    # wave 3: closure 1.00 (9 p/b/m), open 0.857 (14; 0.64 with other settings once: it varies), rest 1.00,
+    # sync 0.825
+    assert m["bilabial_closure"] >= 0.85 and m["open_vowel_opening"] >= 0.7
+    assert m["silence_rest"] >= 0.95 and m["sync_r"] >= 0.77
 
 
 @pytest.mark.parametrize("text", ["Привет, как дела? Это мой дом.", "你好，我的朋友", "①②③ ⑴ ™ ∞"])

@@ -12,20 +12,28 @@ from scipy.ndimage import gaussian_filter1d
 from . import segments
 
 N_FFT = 512
+# finer bands (Hz) for the lip-closure classifier (bilabial.py): where a closure's murmur and release sit
+BAND_EDGES = (80, 300, 600, 1000, 1600, 2400, 3500, 5000, 8000)
 
 
-def _band(power: np.ndarray, freqs: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    sel = (freqs >= lo) & (freqs < hi)
-    return power[:, sel].sum(axis=1) + 1e-10
+_COARSE = {"low": (80, 300), "f1": (300, 1000), "f2": (1000, 3000), "high": (3500, 8000)}
 
 
-def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[str, np.ndarray]:
-    """Per-10-ms loudness (dB) and band energies, computed in blocks so memory stays bounded."""
+def _band_matrix(freqs: np.ndarray, edges) -> np.ndarray:
+    """bins x bands of 0/1: one matrix product sums every band at once."""
+    return np.stack([((freqs >= lo) & (freqs < hi)).astype(np.float32) for lo, hi in edges], axis=1)
+
+
+def features(samples: np.ndarray, block_s: float = 30.0, progress=None, bands: bool = False) -> dict[str, np.ndarray]:
+    """Per-10-ms band energies (low, f1, f2, high), computed in blocks so memory stays bounded;
+    bands=True adds "bands": n x 8 levels in dB on BAND_EDGES (for bilabial.py)."""
     hop, win = segments.HOP, np.hanning(N_FFT).astype(np.float32)
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / segments.SR)
+    edges = list(_COARSE.values()) + (list(zip(BAND_EDGES[:-1], BAND_EDGES[1:])) if bands else [])
+    mat = _band_matrix(freqs, edges)
     n = max(1, len(samples) // hop)
     pad = np.pad(np.asarray(samples, dtype=np.float32), (N_FFT // 2, N_FFT // 2 + hop))   # one copy, not two
-    out = {k: np.empty(n) for k in ("low", "f1", "f2", "high")}
+    sums = np.empty((n, len(edges)))
     step = int(block_s * 100)
     for a in range(0, n, step):
         if progress is not None:
@@ -33,10 +41,11 @@ def features(samples: np.ndarray, block_s: float = 30.0, progress=None) -> dict[
         b = min(n, a + step)
         idx = (np.arange(a, b) * hop)[:, None] + np.arange(N_FFT)[None, :]
         spec = np.abs(np.fft.rfft(pad[idx] * win, axis=1)) ** 2
-        out["low"][a:b] = _band(spec, freqs, 80, 300)
-        out["f1"][a:b] = _band(spec, freqs, 300, 1000)
-        out["f2"][a:b] = _band(spec, freqs, 1000, 3000)
-        out["high"][a:b] = _band(spec, freqs, 3500, 8000)
+        sums[a:b] = spec @ mat
+    sums += 1e-10
+    out = {k: sums[:, i] for i, k in enumerate(_COARSE)}
+    if bands:
+        out["bands"] = 10 * np.log10(sums[:, len(_COARSE):])
     return out
 
 
@@ -67,9 +76,10 @@ def closures_100hz(f: dict[str, np.ndarray], mask: np.ndarray) -> np.ndarray:
     return dip * (1 - hiss) * mask
 
 
-def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None) -> tuple[np.ndarray, np.ndarray]:
-    """(mouth parameters n x 4: open, jaw, spread, tuck; closure n) at 100 Hz from acoustics alone."""
-    f = features(samples, progress=progress)
+def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None, feats: dict | None = None):
+    """(mouth parameters n x 4: open, jaw, spread, tuck; closure n) at 100 Hz from acoustics alone.
+    `feats`: features() of the samples, when the caller has them already."""
+    f = feats if feats is not None else features(samples, progress=progress)
     n = len(f["f1"])
     mask = mask[:n] if len(mask) >= n else np.r_[mask, np.zeros(n - len(mask), bool)]
     voiced_db = 10 * np.log10(f["low"] + f["f1"] + f["f2"])

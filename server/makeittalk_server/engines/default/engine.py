@@ -10,9 +10,9 @@ from makeittalk_blender.core.mesh_layout import landmark_depth
 
 from ...track import head_pivot, n_frames_for
 from ..base import EngineInput, EngineOutput
-from . import acoustic, blinks, coarticulation, emotion, head_motion, mixing, mouth, report, segments, text
+from . import acoustic, bilabial, blinks, coarticulation, emotion, head_motion, mixing, mouth, report, segments, text
 from . import agreement as agreement_mod
-from . import visemes, voice
+from . import visemes, voice, voicing
 from .phones import split_words
 from .pool import DecoderPool
 
@@ -68,14 +68,19 @@ class DefaultEngine:
         clock.lap("phones")
         progress.stage("visemes", 0.55)
 
-        ac100, shut100 = acoustic.curves_100hz(samples, mask, progress)
+        feats = acoustic.features(samples, progress=progress, bands=True)
+        ac100, shut100 = acoustic.curves_100hz(samples, mask, progress, feats)
         shut = acoustic.at_times(shut100, times, hold=True)
+        bil = acoustic.at_times(shut100 * bilabial.probability(feats["bands"], shut100), times, hold=True)
+        del feats
         ac = acoustic.at_times(ac100, times)
         if not mask.any():      # nothing heard: the mouth rests
             for k in tl.weight:
                 tl.weight[k][:] = 0.0
             tl.weight["acoustic"][:] = 1.0
-        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses, progress)
+        f0 = voice.pitch(samples) if mask.any() else None
+        voiceless = voicing.voiceless_pauses(samples, db, mask) if mask.any() else []
+        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress, bil)
         ph_entries, word_entries = report.entries(tl, duration)
         lead = [(p_, a_, b_) for p_, a_, b_ in
                 ((e["phone"], e["start"], e["end"]) for e in ph_entries) if p_ != visemes.SILENCE]
@@ -97,7 +102,7 @@ class DefaultEngine:
         emb = self.voice.embedding(samples, mask)
         style = head_motion.style_from_embedding(emb)
         clock.lap("voice")
-        pros = head_motion.prosody_100hz(db, mask, voice.pitch(samples) if mask.any() else None)
+        pros = head_motion.prosody_100hz(db, mask, f0)
         clock.lap("pitch")
         pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
                                      mouth.eye_distance(rest))

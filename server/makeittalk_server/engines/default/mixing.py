@@ -35,6 +35,8 @@ KINDS = ("transcript", "words", "loop")
 # the candidates disagree, their mix would otherwise half-open on a vowel that is plainly heard
 ACOUSTIC_FLOOR = 0.5
 LOUD_OPEN = (0.3, 0.6)   # acoustic opening from which a phone gap is plainly speech, not a pause
+# heard dip x P(p/b/m) (bilabial.py) from which the lips start to close and are fully shut
+BIL_PROB = (0.3, 0.6)
 CONFIRM_S = 0.06           # s; a heard dip this close to a candidate's p/b/m confirms it
 
 
@@ -93,8 +95,9 @@ class Timeline:
         return out
 
 
-def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, progress=None):
-    """Weighted mix of every candidate's mouth curves (n x 4), with closures and rests applied."""
+def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, progress=None, bil=None):
+    """Weighted mix of every candidate's mouth curves (n x 4), with closures and rests applied.
+    `bil` (n, optional): heard dips weighted by the classifier's P(p/b/m), as bilabial.probability."""
     n = len(times)
     num = np.zeros((n, visemes.N_PARAMS))
     den = np.full(n, 1e-9)
@@ -126,6 +129,9 @@ def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, pro
     curves[:, :2] = np.maximum(curves[:, :2], ACOUSTIC_FLOOR * ac[:, :2])
     heard = shut * np.clip(heard_trust, 0, 1) * (1.0 - coarticulation.HEARD_GUARD * guard_all)
     close = np.maximum(close, heard)
+    if bil is not None:     # dips the classifier calls p/b/m close the lips (a transcript knows better)
+        close = np.maximum(close, np.clip((bil - BIL_PROB[0]) / (BIL_PROB[1] - BIL_PROB[0]), 0, 1)
+                           * (1.0 - guard_all) * (1.0 - tl.weight["transcript"]))
     heard_rest = coarticulation.rest_mask([("AH", s, e) for s, e in _speech_runs(heard_pauses, duration)],
                                           times, duration, heard_pauses)
     gap_rest = coarticulation.rest_mask(_rest_phones(tl), times, duration)
