@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import visemes
+import numpy as np
+
+from . import confidence, visemes
 
 MIN_GAP = 0.02     # s; shorter gaps between phones are not reported as silence
 
@@ -15,29 +17,49 @@ def _reported(how, cand, by):
     return max(by.values(), key=lambda c: c["agreement"], default=None)
 
 
-def entries(tl, duration: float) -> tuple[list[dict], list[dict]]:
-    """([{"start", "end", "phone", "conf"}], [{"start", "end", "word", "conf"}]) covering the clip."""
+def entries(tl, duration: float, ac100=None) -> tuple[list[dict], list[dict]]:
+    """([{"start", "end", "phone", "conf"}], [{"start", "end", "word", "conf"}]) covering the clip.
+    `ac100`: the clip's acoustic opening at 100 Hz; with it each phone and word gets its own confidence
+    (confidence.py), without it every entry of a chunk gets the chunk's agreement."""
     phones, words = [], []
+    conf100 = clip_confidence(tl, ac100) if ac100 is not None else None
     for (how, cand, _, s, e), (_, _, _, by) in zip(tl.primary(), tl.chunks):
         c = _reported(how, cand, by)
-        conf = round(min(1.0, max(0.0, c["agreement"])), 3) if c else 0.0
+        flat = round(min(1.0, max(0.0, c["agreement"])), 3) if c else 0.0
+        conf = (lambda a, b: confidence.span_mean(conf100, a, b)) if conf100 is not None else (lambda a, b: flat)
         t = s
         for p, a, b in sorted(c["phones"], key=lambda x: x[1]) if c else []:
             a, b = max(a, t), min(b, e, duration)
             if b <= a:
                 continue
             if a - t >= MIN_GAP:
-                phones.append(_ph(t, a, visemes.SILENCE, conf))
-            phones.append(_ph(a, b, visemes.base_phone(p), conf))
+                phones.append(_ph(t, a, visemes.SILENCE, conf(t, a)))
+            phones.append(_ph(a, b, visemes.base_phone(p), conf(a, b)))
             t = b
         end = min(e, duration)
         if end - t > 1e-6:
-            phones.append(_ph(t, end, visemes.SILENCE, conf))
+            phones.append(_ph(t, end, visemes.SILENCE, conf(t, end)))
         for w, a, b in c["words"] if c else []:
             a, b = max(a, s), min(b, e, duration)
             if b > a:
-                words.append({"start": round(a, 3), "end": round(b, 3), "word": w, "conf": conf})
+                words.append({"start": round(a, 3), "end": round(b, 3), "word": w, "conf": conf(a, b)})
     return phones, words
+
+
+def clip_confidence(tl, ac100) -> np.ndarray:
+    """Per 10 ms frame of the clip: the confidence of the phones reported there (confidence.py)."""
+    ac100 = np.asarray(ac100, float)
+    out = np.zeros(len(ac100))
+    for (how, cand, _, s, e), (_, _, w, by) in zip(tl.primary(), tl.chunks):
+        c = _reported(how, cand, by)
+        i, j = int(round(s * 100)), min(len(ac100), int(round(e * 100)))
+        if c is None or j - i < 3:
+            continue
+        t = (np.arange(i, j) + 0.5) * 0.01
+        others = [(w.get(k, 0.0), o) for k, o in by.items() if o is not c]
+        out[i:j] = confidence.chunk_frames(c, others, w.get(c["how"], 0.0), w.get("acoustic", 0.0),
+                                           ac100[i:j], t)
+    return out * confidence.clarity(ac100)
 
 
 def _ph(a, b, p, conf):
