@@ -94,3 +94,21 @@ def test_clarity_is_low_where_the_sound_stops_swinging():
     assert c[100:250].mean() > 0.9 and c[370:430].mean() < 0.2
     assert confidence.span_mean(c, 3.7, 4.3) < 0.2 and confidence.span_mean(c, 1.0, 1.0) > 0.9
     assert not json.dumps(float(c.mean())).startswith("NaN")
+
+
+def test_audibility_is_low_where_speech_barely_stands_above_the_background():
+    from makeittalk_server.engines.default import confidence
+
+    db = np.full(1000, -60.0)                               # background
+    db[100:400:20] = -20.0                                  # syllables 40 dB over it
+    db[600:900:20] = -53.0                                  # syllables 7 dB over it
+    a = confidence.audibility(db)
+    assert a[150:350].min() == pytest.approx(1.0) and a[650:850].max() < 0.2
+
+
+def test_speech_in_loud_background_noise_gets_lower_confidence_than_the_clean_take(engine, rest):
+    x, _ = sf.read(str(DATA / "real_cathy.flac"), dtype="float32")
+    level = np.sqrt(np.mean(x[x != 0] ** 2))
+    noisy = x + (np.random.default_rng(1).standard_normal(len(x)) * 0.5 * level).astype(np.float32)
+    clean_c, noisy_c = _run(engine, rest, x).info["phone_confidence"], _run(engine, rest, noisy).info["phone_confidence"]
+    assert noisy_c < clean_c - 0.2, (clean_c, noisy_c)

@@ -11,7 +11,7 @@ around it keeps a high score. A phone or word gets the mean over its frames.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
 from . import coarticulation, visemes
 
@@ -25,6 +25,7 @@ R_FULL = 0.45
 # a stretch whose acoustic opening swings less than this share of the clip's usual syllable swing is
 # not heard clearly (steady noise or music over the voice, mumbling): lower confidence there
 MOD_FULL = 0.7
+AUDIBLE_DB = (5.0, 20.0)   # dB of speech over the background from which conf starts / is not lowered
 
 
 def _openness(phones, t: np.ndarray) -> np.ndarray:
@@ -75,6 +76,17 @@ def clarity(ac100: np.ndarray) -> np.ndarray:
     if ref <= 1e-6:
         return np.zeros(len(a))
     return np.clip(sd / (MOD_FULL * ref), 0.0, 1.0)
+
+
+def audibility(db100: np.ndarray) -> np.ndarray:
+    """0..1 per frame: how far the speech around it (its loudest 10 ms within ~0.3 s) stands above the
+    clip's background (its 5th percentile level). Speech 5-10 dB over traffic or a kitchen is heard
+    only in part, whatever the decoders make of it."""
+    db = np.asarray(db100, float)
+    if len(db) < 3:
+        return np.ones(len(db))
+    over = maximum_filter1d(db, 31) - np.percentile(db, 5)
+    return np.clip((over - AUDIBLE_DB[0]) / (AUDIBLE_DB[1] - AUDIBLE_DB[0]), 0.0, 1.0)
 
 
 def span_mean(conf100: np.ndarray, a: float, b: float) -> float:

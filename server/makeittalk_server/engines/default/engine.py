@@ -81,7 +81,7 @@ class DefaultEngine:
         f0 = voice.pitch(samples) if mask.any() else None
         voiceless = voicing.voiceless_pauses(samples, db, mask) if mask.any() else []
         curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress, bil)
-        ph_entries, word_entries = report.entries(tl, duration, ac100[:, 0])
+        ph_entries, word_entries = report.entries(tl, duration, ac100[:, 0], db)
         lead = [(p_, a_, b_) for p_, a_, b_ in
                 ((e["phone"], e["start"], e["end"]) for e in ph_entries) if p_ != visemes.SILENCE]
         agreement = _agreement(lead, ac100[:, 0])

@@ -17,12 +17,13 @@ def _reported(how, cand, by):
     return max(by.values(), key=lambda c: c["agreement"], default=None)
 
 
-def entries(tl, duration: float, ac100=None) -> tuple[list[dict], list[dict]]:
+def entries(tl, duration: float, ac100=None, db100=None) -> tuple[list[dict], list[dict]]:
     """([{"start", "end", "phone", "conf"}], [{"start", "end", "word", "conf"}]) covering the clip.
     `ac100`: the clip's acoustic opening at 100 Hz; with it each phone and word gets its own confidence
-    (confidence.py), without it every entry of a chunk gets the chunk's agreement."""
+    (confidence.py), without it every entry of a chunk gets the chunk's agreement; `db100`: the clip's
+    frame levels (segments.frame_db), to lower it where speech barely stands above the background."""
     phones, words = [], []
-    conf100 = clip_confidence(tl, ac100) if ac100 is not None else None
+    conf100 = clip_confidence(tl, ac100, db100) if ac100 is not None else None
     for (how, cand, _, s, e), (_, _, _, by) in zip(tl.primary(), tl.chunks):
         c = _reported(how, cand, by)
         flat = round(min(1.0, max(0.0, c["agreement"])), 3) if c else 0.0
@@ -46,7 +47,7 @@ def entries(tl, duration: float, ac100=None) -> tuple[list[dict], list[dict]]:
     return phones, words
 
 
-def clip_confidence(tl, ac100) -> np.ndarray:
+def clip_confidence(tl, ac100, db100=None) -> np.ndarray:
     """Per 10 ms frame of the clip: the confidence of the phones reported there (confidence.py)."""
     ac100 = np.asarray(ac100, float)
     out = np.zeros(len(ac100))
@@ -59,7 +60,11 @@ def clip_confidence(tl, ac100) -> np.ndarray:
         others = [(w.get(k, 0.0), o) for k, o in by.items() if o is not c]
         out[i:j] = confidence.chunk_frames(c, others, w.get(c["how"], 0.0), w.get("acoustic", 0.0),
                                            ac100[i:j], t)
-    return out * confidence.clarity(ac100)
+    out *= confidence.clarity(ac100)
+    if db100 is not None:
+        a = confidence.audibility(db100)[: len(out)]
+        out[: len(a)] *= a
+    return out
 
 
 def _ph(a, b, p, conf):
