@@ -36,7 +36,7 @@ KINDS = ("transcript", "words", "loop")
 ACOUSTIC_FLOOR = 0.5
 LOUD_OPEN = (0.3, 0.6)   # acoustic opening from which a phone gap is plainly speech, not a pause
 # heard dip x P(p/b/m) (bilabial.py) from which the lips start to close and are fully shut
-BIL_PROB = (0.3, 0.6)
+BIL_PROB = (0.2, 0.45)
 CONFIRM_S = 0.06           # s; a heard dip this close to a candidate's p/b/m confirms it
 
 
