@@ -77,7 +77,17 @@ class Engine:
         t0 = time.perf_counter()
         track = pipeline.make_track(clip, None, params, self.settings, width=512, height=512)
         info = track.params.get("info", {})
+        self.last_confidence = _confidence(track)
         return lipsync_metrics.gap_curve(track.frames), time.perf_counter() - t0, info.get("phones", "")
+
+
+def _confidence(track) -> dict:
+    """The take's phone confidence and the share of it the add-on would mark for a look."""
+    from makeittalk_blender.core import confidence
+
+    s = confidence.summary(track)
+    low = sum(b - a for a, b in s["low"])
+    return {"phone_confidence": s["phone_confidence"], "low_conf_share": round(low / max(track.duration_s or len(track.frames) / track.fps, 1e-6), 3)}
 
 
 FILLERS = re.compile(r"\b(uh|um|hm|er|ah|mm)\b[,.]?\s*", re.IGNORECASE)
@@ -105,7 +115,7 @@ def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit
     for k, (c, x) in enumerate(zip(clips, xs)):
         n = int(round(c.duration_s * fps))
         for s in systems:
-            how, sec = s, 0.0
+            how, sec, conf = s, 0.0, {}
             if s == "ours_transcript_nofill" and transcript_for(s, c) == c.transcript:
                 rows[s].append(dict(rows["ours_transcript"][-1]))   # no fillers in it: the same run
                 continue
@@ -115,6 +125,7 @@ def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit
                     continue
             elif s.startswith("ours"):
                 gap, sec, how = engine.gap(x, fps, transcript_for(s, c))
+                conf = dict(engine.last_confidence)
             elif s == "loudness":
                 gap = lipsync_peers.loudness_gap(x, fps, n)
             elif cues[k] is None:              # Rhubarb not installed and not cached for this clip
@@ -123,7 +134,7 @@ def run_set(name: str, split: str, fps: float, systems: list[str], engine, limit
             else:
                 gap = lipsync_peers.cues_gap(cues[k], fps, n)
             m = score(gap, fps, c)
-            m.update(how=how, seconds=round(sec, 3))
+            m.update(how=how, seconds=round(sec, 3), **conf)
             rows[s].append(m)
         print(f"  {c.id:36s} " + " ".join(f"{s}={rows[s][-1]['sync_r']:.2f}" for s in systems
                                          if rows[s] and rows[s][-1]["clip"] == c.id), flush=True)
@@ -145,17 +156,33 @@ def pooled(rs: list[dict]) -> dict:
             "n_silence_frames": sum(r["n_silence_frames"] for r in rs),
             "sync_r": float(np.mean([r["sync_r"] for r in rs])), "sync_r_min": float(np.min([r["sync_r"] for r in rs])),
             "sync_lag_ms_mean": float(np.mean([r["sync_lag_ms"] for r in rs])),
-            "acoustic_fallbacks": sum(r["how"] == "acoustic-fallback" for r in rs)}
+            "acoustic_fallbacks": sum(r["how"] == "acoustic-fallback" for r in rs),
+            **_mean_of(rs, "phone_confidence", "low_conf_share")}
+
+
+def _mean_of(rs, *keys) -> dict:
+    out = {}
+    for k in keys:
+        v = [r[k] for r in rs if r.get(k) is not None]
+        if v:
+            out[k] = round(float(np.mean(v)), 3)
+    return out
 
 
 def table(name: str, split: str, summary: dict) -> str:
-    head = f"\n{name} ({split})\n| system | clips | bilabial closure | open-vowel opening | silence at rest | sync corr (±40 ms) |"
-    lines = [head, "|---|---|---|---|---|---|"]
+    head = f"\n{name} ({split})\n| system | clips | bilabial closure | open-vowel opening | silence at rest | sync corr (±40 ms) | phone conf (share flagged) |"
+    lines = [head, "|---|---|---|---|---|---|---|"]
     for s, p in summary.items():
         if p:
             lines.append(f"| {SYSTEMS[s]} | {p['clips']} | {p['bilabial_closure']:.3f} | {p['open_vowel_opening']:.3f} | "
-                         f"{p['silence_rest']:.3f} | {p['sync_r']:.3f} |")
+                         f"{p['silence_rest']:.3f} | {p['sync_r']:.3f} | {_conf_cell(p)} |")
     return "\n".join(lines)
+
+
+def _conf_cell(p: dict) -> str:
+    if p.get("phone_confidence") is None:
+        return "-"
+    return f"{p['phone_confidence']:.2f} ({p.get('low_conf_share', 0):.2f})"
 
 
 def main(argv=None):

@@ -88,3 +88,20 @@ def test_rhubarb_cue_mapping():
             {"start": 0.3, "end": 0.5, "value": "D"}, {"start": 0.45, "end": 0.6, "value": "B"}]
     g = lipsync_peers.cues_gap(cues, 20.0, 14)
     assert list(g[:4]) == [0.0] * 4 and g[4] == 0.0 and g[6] == 1.0 and g[9] == 0.2 and g[13] == 0.2
+
+
+def test_bench_pools_the_takes_phone_confidence_and_the_share_the_addon_would_flag():
+    import eval_lipsync
+    from makeittalk_server.track import Track
+
+    base = {"bilabial_closure": 1.0, "n_bilabial": 1, "open_vowel_opening": 1.0, "n_open": 1,
+            "silence_rest": 1.0, "n_silence_frames": 1, "sync_r": 0.8, "sync_lag_ms": 0, "how": "recognised"}
+    rows = [dict(base, phone_confidence=0.8, low_conf_share=0.0), dict(base, phone_confidence=0.4, low_conf_share=0.5),
+            dict(base)]                                     # a peer's row: no confidence
+    p = eval_lipsync.pooled(rows)
+    assert p["phone_confidence"] == pytest.approx(0.6) and p["low_conf_share"] == pytest.approx(0.25)
+    assert "phone_confidence" not in eval_lipsync.pooled([dict(base)])
+    phones = [{"start": 0.0, "end": 1.0, "phone": "AA", "conf": 0.9}, {"start": 1.0, "end": 2.0, "phone": "AA", "conf": 0.2}]
+    t = Track(fps=10.0, width=8, height=8, rest=np.zeros((68, 3)), frames=np.zeros((40, 68, 3)), phones=phones)
+    c = eval_lipsync._confidence(t)
+    assert c["phone_confidence"] == pytest.approx(0.55) and c["low_conf_share"] == pytest.approx(0.25)
