@@ -12,14 +12,11 @@ Version 2 adds, beside the landmarks of version 1:
 Version-1 files load (empty timeline, measured channels); files of a newer version are refused
 with a message that says to update.
 
-head_pose entries are a 2-D similarity about the pivot of the rest face (the mean of its 68 points):
-    p_head(k) = pivot + scale * R(roll) @ (p_rest - pivot) + [tx, ty]
-with roll in degrees (positive turns image-x towards image-y), tx/ty in pixels, and a turn in depth by
-yaw_deg / pitch_deg (0 for engines that do not estimate them) at the landmarks' depth
-(core/mesh_layout.landmark_depth of the rest face; core/head_pose.apply is the whole transform, as the
-Blender rig and the warp renderer turn the face). frames hold absolute landmarks (head motion included),
-so taking the head out (core/channels.expression) leaves the expression alone; remove_pose below undoes
-the similarity only.
+head_pose entries are a 2-D similarity about the pivot of the rest face (the mean of its 68 points),
+    p_head(k) = pivot + scale * R(roll) @ (p_rest - pivot) + [tx, ty]   (roll in degrees, t in pixels),
+and a turn in depth by yaw_deg / pitch_deg at the landmarks' depth (core/head_pose.apply; 0 from engines
+that do not estimate them). frames hold absolute landmarks (head motion included); core/channels.expression
+takes the whole head out, remove_pose below the similarity only.
 """
 
 from __future__ import annotations
