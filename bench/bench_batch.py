@@ -1,6 +1,6 @@
 """Batch throughput: N lines of 3-8 s speech (tracks only) through `makeittalk batch`, against single runs.
 
-    python bench/bench_batch.py [--lines 100] [--workers N] [--singles 5] [--ray]
+    python bench/bench_batch.py [--lines 100] [--workers N] [--singles 5] [--ray] [--voice-check]
 
 The speech is espeak-ng sentences when espeak-ng is installed (each line its own sentence and voice),
 else cuts of examples/speech.wav and the default engine's fixtures. One portrait for all lines (as a
@@ -145,12 +145,64 @@ def line_parts(out: Path) -> dict:
     return res
 
 
+def voice_check(clips) -> dict:
+    """The voice embedding as the engine takes it now (the speech at its own length, up to 8 s) against
+    the earlier rule (the speech tiled up to a fixed 8 s): CPU seconds of each, their cosine, and how far
+    the head style and the head pose move (the embedding sets only the head's style)."""
+    import numpy as np
+
+    for p in (str(CODE / "server"), str(CODE)):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    from makeittalk_server import audio
+    from makeittalk_server.engines.default import head_motion, segments, voice
+
+    v = voice.Voice()
+    v.load()
+    enc, n8 = v._encoder, int(8.0 * segments.SR)
+    cos, style, pose, cpu_new, cpu_old = [], [], [], [], []
+    for path, _ in clips:
+        x = np.asarray(audio.decode(str(path), name="x.wav").samples, dtype=np.float32)
+        db = segments.frame_db(x)
+        mask = segments.speech_mask(db)
+        t = time.process_time()
+        new = v.embedding(x, mask)
+        cpu_new.append(time.process_time() - t)
+        if new is None:          # too little speech for a voice, then and now
+            continue
+        t = time.process_time()
+        frames = np.flatnonzero(mask)[: n8 // segments.HOP]
+        idx = (frames[:, None] * segments.HOP + np.arange(segments.HOP)).ravel()
+        sp = x[idx[idx < len(x)]]
+        sp = np.tile(sp, int(np.ceil(n8 / len(sp))))[:n8]
+        old = enc.embed_utterance((sp / np.abs(sp).max() * 0.5).astype(np.float32))
+        cpu_old.append(time.process_time() - t)
+        cos.append(float(new @ old))
+        s_new, s_old = head_motion.style_from_embedding(new), head_motion.style_from_embedding(old)
+        style.append(max(abs(s_new[k] - s_old[k]) for k in s_new))
+        times = np.arange(int(len(x) / segments.SR * 30)) / 30.0
+        pros = head_motion.prosody_100hz(db, mask, None)
+        a, b = (head_motion.head_pose(times, pros, [], st, 1, 1.0, 60.0) for st in (s_new, s_old))
+        pose.append(max(float(np.abs(a[k] - b[k]).mean()) for k in ("yaw_deg", "roll_deg", "pitch_deg")))
+    out = {"clips": len(cos), "cpu_s_now": float(np.mean(cpu_new)), "cpu_s_tiled_8s": float(np.mean(cpu_old)),
+           "cosine_mean": float(np.mean(cos)), "cosine_min": float(np.min(cos)),
+           "style_max_abs_diff_mean": float(np.mean(style)), "style_max_abs_diff_max": float(np.max(style)),
+           "head_pose_mean_abs_diff_deg_mean": float(np.mean(pose)), "head_pose_mean_abs_diff_deg_max": float(np.max(pose))}
+    print(f"voice embedding, {out['clips']} lines: {out['cpu_s_now']:.3f} CPU s now vs {out['cpu_s_tiled_8s']:.3f} "
+          f"tiled to 8 s; cosine mean {out['cosine_mean']:.4f} min {out['cosine_min']:.4f}; head style max |diff| "
+          f"mean {out['style_max_abs_diff_mean']:.3f} max {out['style_max_abs_diff_max']:.3f}; head pose mean |diff| "
+          f"mean {out['head_pose_mean_abs_diff_deg_mean']:.2f} deg, max {out['head_pose_mean_abs_diff_deg_max']:.2f} deg")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--singles", type=int, default=5)
     ap.add_argument("--ray", action="store_true", help="also through --ray (a local Ray instance)")
+    ap.add_argument("--voice-check", action="store_true",
+                    help="also compare the voice embedding now with the earlier 8 s-tiled one on these lines")
     ap.add_argument("--out", default=None, help="result file (default: this bench's file in bench/results/)")
     args = ap.parse_args()
     py = sys.executable
@@ -199,6 +251,8 @@ def main() -> None:
             figures.update({"single_cold_s": singles, "single_cold_mean_s": mean, "single_cold_cpu_s": singles_cpu,
                             "batch_over_sum_of_singles": wall / total,
                             "batch_cpu_over_sum_of_singles_cpu": cpu / (statistics.mean(singles_cpu) * args.lines)})
+        if args.voice_check:
+            figures["voice_embedding"] = voice_check(clips)
         if args.ray:
             t = time.monotonic()
             p = subprocess.run(cmd[:-1] + ["--ray", "--quiet", "-o", str(d / "out_ray")], env=env(),

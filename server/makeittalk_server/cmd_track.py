@@ -56,9 +56,9 @@ def _load_decoders(engine) -> None:
     be detecting a new portrait (prefetch.py), instead of after it; the job loads them anyway."""
     from . import prefetch
 
-    local = getattr(getattr(engine, "pool", None), "_local", None)
-    if prefetch.active() and local is not None and hasattr(local, "load"):
-        local.load()
+    pool = getattr(engine, "pool", None)
+    if prefetch.active() and hasattr(pool, "load_local"):
+        pool.load_local()
 
 
 def run(args) -> int:

@@ -139,8 +139,8 @@ def _one_process_engine(name: str, settings) -> None:
     from .. import engines
 
     pool = getattr(engines.get(name, settings), "pool", None)
-    if pool is not None and getattr(pool, "n_workers", 1) > 1:
-        pool.n_workers = 1
+    if hasattr(pool, "in_process"):
+        pool.in_process()
 
 
 def _atomic(path: Path, write, out: Path) -> str:

@@ -38,8 +38,8 @@ try:
 
     SETTINGS = Settings.from_env()
     _engine = engines.get("default", SETTINGS)
-    if getattr(_engine, "pool", None) is not None:
-        _engine.pool.n_workers = 1
+    if hasattr(getattr(_engine, "pool", None), "in_process"):
+        _engine.pool.in_process()
     _engine.warm()
 except Exception:      # any failure here only means the workers warm up themselves
     SETTINGS = None

@@ -43,10 +43,19 @@ def run_batch(manifest_path, out_dir, opts: Options | None = None) -> dict:
         report.write(out, rep)
         return rep
 
+    last = {"at": 0.0, "cost": 0.0}
+
     def on_result(res: dict) -> None:
         results[res["id"]] = res
         bar.update(res, planned.get(res["id"], 0.0))
-        write(False)
+        # Rewriting the whole report after every line grows with the batch (2.5 ms a write at 100 lines,
+        # ~25 ms at 1000): it is rewritten at most every 0.5 s, or less often when writing it would take
+        # over 5 % of the time, and at once for a failed line. line.json (not the report) is what a
+        # resumed run trusts, and the report is written complete at the end.
+        now = time.monotonic()
+        if res.get("status") != "done" or now - last["at"] >= max(0.5, 20 * last["cost"]):
+            write(False)
+            last["at"], last["cost"] = time.monotonic(), time.monotonic() - now
 
     write(False)
     complete = False
@@ -61,7 +70,10 @@ def run_batch(manifest_path, out_dir, opts: Options | None = None) -> dict:
             from . import local
 
             workers = opts.workers or local.default_workers(len(todo))
-            local.run(todo, str(out), on_result, workers=workers, checkpoints=opts.checkpoints)
+            # longest lines first: the batch then ends on short lines, not on one long line with the
+            # other cores idle (the report keeps the manifest's order)
+            by_length = sorted(todo, key=lambda lk: -planned.get(lk[0].id, 0.0))
+            local.run(by_length, str(out), on_result, workers=workers, checkpoints=opts.checkpoints)
             complete = True
     finally:
         bar.close()

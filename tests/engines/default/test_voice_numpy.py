@@ -113,3 +113,32 @@ def test_unreadable_weights_fall_back_to_resemblyzer(monkeypatch, speech, resemb
     assert isinstance(v._encoder, voice._TorchEncoder) and emb.shape == (256,)
     monkeypatch.undo()
     assert float(emb @ voice.Voice().embedding(x, mask)) > 0.99999
+
+
+def test_embedding_takes_the_speech_at_its_own_length(speech, monkeypatch):
+    """Speech is embedded as it is, up to EMBED_MAX_S (no tiling up to a fixed length: it doubled the
+    arithmetic for short lines), and only speech shorter than one 1.6 s partial is repeated up to it."""
+    from makeittalk_server.engines.default import voice
+
+    seen = []
+
+    class Spy:
+        def embed_utterance(self, wav):
+            seen.append(wav.copy())
+            return np.ones(256, np.float32) / 16
+
+    v = voice.Voice()
+    monkeypatch.setattr(v, "_encoder", Spy())
+    x = np.tile(speech, 4)[: 16000 * 10]
+    for n_speech, want in ((16000 * 3, 16000 * 3), (16000 * 10, int(voice.EMBED_MAX_S * 16000)),
+                           (16000, int(voice.EMBED_MIN_S * 16000))):
+        mask = np.zeros(len(x) // 160, bool)
+        mask[: n_speech // 160] = True
+        v.embedding(x, mask)
+        assert len(seen[-1]) == want
+        got = seen[-1][: min(n_speech, want)]
+        assert np.allclose(got, x[: len(got)] / np.abs(x[:min(n_speech, want)]).max() * 0.5, atol=1e-6)
+    assert np.allclose(seen[-1][16000:], seen[-1][: len(seen[-1]) - 16000])     # repeated, not zero-padded
+    mask = np.zeros(len(x) // 160, bool)
+    mask[:50] = True                                   # 0.5 s of speech: too little for a voice
+    assert v.embedding(x, mask) is None

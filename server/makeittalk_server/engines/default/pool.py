@@ -61,9 +61,20 @@ class DecoderPool:
         self._start_lock = threading.Lock()
 
     def warm(self) -> None:
-        self._local.load()
+        self.load_local()
         if self.n_workers > 1:
             self._workers()
+
+    def load_local(self) -> None:
+        """Load this process's own decoders now (~0.85 s), without starting worker processes: for a
+        caller with time to spare before its first job (`makeittalk track` while its helper child works)."""
+        with self._local_lock:
+            self._local.load()
+
+    def in_process(self) -> None:
+        """Decode every chunk in this process from now on: for an engine that runs side by side with
+        others on every core (a batch's workers), where helper processes would only compete for them."""
+        self.n_workers = 1          # map() then decodes here; workers started before stay idle until close()
 
     def _workers(self) -> queue.Queue:
         with self._start_lock:

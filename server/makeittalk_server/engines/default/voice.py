@@ -9,6 +9,11 @@ import numpy as np
 from . import segments
 
 EMBED_MAX_S = 8.0      # a voice's style is clear from a few seconds; more only costs time
+# Speech shorter than one 1.6 s partial is repeated up to it (not zero-padded). Longer speech is embedded
+# at its own length: the numpy encoder has no compiled shapes to keep warm, and tiling 3 s of speech
+# up to 8 s cost twice the arithmetic for the same voice (cosine 0.993 to the tiled embedding on the
+# batch bench's and tests' voices, min 0.981; .team/batch.md).
+EMBED_MIN_S = 1.6
 
 
 class Voice:
@@ -44,8 +49,9 @@ class Voice:
         speech = samples[idx[idx < len(samples)]]
         if len(speech) < segments.SR * 0.8:
             return None
-        # always the same length (short speech is repeated): one input shape, so warm() really warms
-        speech = np.tile(speech, int(np.ceil(n / len(speech))))[:n]
+        m = int(EMBED_MIN_S * segments.SR)
+        if len(speech) < m:
+            speech = np.tile(speech, int(np.ceil(m / len(speech))))[:m]
         peak = np.abs(speech).max()
         if peak > 0:
             speech = speech / peak * 0.5
