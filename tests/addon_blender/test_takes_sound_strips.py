@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from support.blender_synth import PORTRAIT
+from support.blender_synth import PORTRAIT, evaluated_vertices
 
 
 def _run_to_end(timeout: float = 240.0) -> None:
@@ -20,13 +20,7 @@ def _run_to_end(timeout: float = 240.0) -> None:
 
 
 def _mouth(bpy, scene, ob, frame):
-    scene.frame_set(frame)
-    ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
-    me = ev.to_mesh()
-    co = np.empty(len(me.vertices) * 3)
-    me.vertices.foreach_get("co", co)
-    ev.to_mesh_clear()
-    return co.reshape(-1, 3)[48:68]
+    return evaluated_vertices(bpy, scene, ob, frame)[48:68]
 
 
 def test_each_sound_strip_makes_a_take_at_its_time_and_trim(bpy_mod, scene, server, short_speech):

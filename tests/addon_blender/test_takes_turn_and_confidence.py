@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from makeittalk_blender.core import face_rig, trackfile
-from support.blender_synth import PORTRAIT, evaluated_landmarks, make_track, real_speech_track, with_turn
+from support.blender_synth import (PORTRAIT, evaluated_landmarks, evaluated_vertices, make_track, real_speech_track,
+                                   with_turn)
 from support.panel_layout import _Layout
 
 WIDTH_SHARE = 0.001          # the landmarks land on the track within 0.1 % of the image width
@@ -22,13 +23,7 @@ def _build(scene, track):
 
 
 def _vertices(bpy, scene, ob, frame):
-    scene.frame_set(frame)
-    ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
-    me = ev.to_mesh()
-    co = np.empty(len(me.vertices) * 3)
-    me.vertices.foreach_get("co", co)
-    ev.to_mesh_clear()
-    return co.reshape(-1, 3)
+    return evaluated_vertices(bpy, scene, ob, frame)
 
 
 def _head_fcurves(bpy):

@@ -52,18 +52,23 @@ def make_track(n: int = 40, fps: float = 25.0, head: bool = True, seed: int = 0,
                                engine="synthetic", params={}, duration_s=n / fps)
 
 
-def evaluated_landmarks(bpy, scene, ob, frame: int) -> np.ndarray:
-    """The 68 landmark vertices of the evaluated portrait mesh at `frame`, in image pixels."""
-    from makeittalk_blender.core import track_math as tm
-
+def evaluated_vertices(bpy, scene, ob, frame: int) -> np.ndarray:
+    """n x 3: every vertex of the evaluated portrait mesh at `frame` (object space)."""
     scene.frame_set(frame)
     ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
     me = ev.to_mesh()
     co = np.empty(len(me.vertices) * 3)
     me.vertices.foreach_get("co", co)
     ev.to_mesh_clear()
+    return co.reshape(-1, 3)
+
+
+def evaluated_landmarks(bpy, scene, ob, frame: int) -> np.ndarray:
+    """The 68 landmark vertices of the evaluated portrait mesh at `frame`, in image pixels."""
+    from makeittalk_blender.core import track_math as tm
+
     w, h = ob["image_size"]
-    return tm.PixelMap(int(w), int(h)).to_pixels(co.reshape(-1, 3)[:68])
+    return tm.PixelMap(int(w), int(h)).to_pixels(evaluated_vertices(bpy, scene, ob, frame)[:68])
 
 
 REAL_SPEECH = ROOT / "tests" / "addon_blender" / "data" / "speech_default_4s.npz"
