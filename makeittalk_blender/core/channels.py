@@ -29,6 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import head_pose as hp
+from .mesh_layout import landmark_depth
+
 NAMES = ("jaw_open", "mouth_corner_L", "mouth_corner_R", "upper_lip_raise", "lower_lip_raise", "pucker",
          "funnel", "smile_L", "smile_R", "blink_L", "blink_R", "brow_L", "brow_R",
          "head_yaw", "head_pitch", "head_roll")
@@ -44,9 +47,6 @@ _LIDS_L, _LIDS_R = ((43, 47), (44, 46)), ((37, 41), (38, 40))
 def expression(rest: np.ndarray, frames: np.ndarray, head_pose: list) -> np.ndarray:
     """n x 68 x 2: the frames with the head pose taken out, its turn in depth (yaw, pitch) included at
     the landmarks' depth (head_pose.remove; without yaw and pitch it is trackformat.remove_pose)."""
-    from . import head_pose as hp
-    from .mesh_layout import landmark_depth
-
     rest = np.asarray(rest, dtype=np.float64)
     frames = np.asarray(frames, dtype=np.float64)
     pivot = rest[:, :2].mean(axis=0)

@@ -20,9 +20,13 @@ _IMAGE_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, -1.0, 0.0]]
 
 
 def pose_array(head_pose: list) -> np.ndarray:
-    """n x 6 in HEAD order (missing scale 1, others 0); yaw and pitch times TURN_GAIN."""
-    out = np.array([[float(p.get(k, 1.0 if k == "scale" else 0.0)) for k in HEAD] for p in head_pose],
-                   dtype=np.float64).reshape(-1, len(HEAD))
+    """n x 6 in HEAD order from a track's head_pose entries (missing scale 1, others 0)."""
+    return head_array({k: [float(p.get(k, 1.0 if k == "scale" else 0.0)) for p in head_pose] for k in HEAD})
+
+
+def head_array(columns: dict) -> np.ndarray:
+    """n x 6 in HEAD order from one sequence per HEAD key; yaw and pitch times TURN_GAIN."""
+    out = np.stack([np.asarray(columns[k], dtype=np.float64).reshape(-1) for k in HEAD], axis=1)
     out[:, 4:6] *= TURN_GAIN
     return out
 

@@ -19,6 +19,7 @@ import numpy as np
 from . import face_rig
 from . import head_pose as hp
 from . import keyreduce as kr
+from .mesh_layout import landmark_depth
 from .trackfile import TrackData
 
 DEFAULT_TOL_PX = 0.25
@@ -79,18 +80,13 @@ def fit_detail(values: np.ndarray, res: np.ndarray, ppu: np.ndarray) -> np.ndarr
     return fit
 
 
-def _landmark_depth(track: TrackData) -> np.ndarray:
-    from . import mesh_layout
-    return mesh_layout.build(track.rest, track.width, track.height).z[:68]
-
-
 def plan_take(track: TrackData, tol_px: float = DEFAULT_TOL_PX, depth: np.ndarray | None = None,
               fit: np.ndarray | None = None) -> TakePlan:
     """depth: the rig's rest landmark depths in pixels (None: the shared mesh layout's)."""
     n = track.n_frames
     rest = track.rest[:, :2]
     pivot = track.pivot
-    depth = _landmark_depth(track) if depth is None else np.asarray(depth, dtype=np.float64)[:68]
+    depth = landmark_depth(track.rest) if depth is None else np.asarray(depth, dtype=np.float64)[:68]
     frames = track.frames[:, :, :2]
     head = hp.pose_array(track.head_pose)
     radius = float(np.linalg.norm(rest - pivot, axis=1).max()) or 1.0

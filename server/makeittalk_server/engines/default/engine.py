@@ -106,7 +106,7 @@ class DefaultEngine:
         clock.lap("pitch")
         pose = head_motion.head_pose(times, pros, pauses, style, p.seed, p.amp_pos / DEFAULT_AMP_POS,
                                      mouth.eye_distance(rest))
-        frames = head_motion.apply(expr, pose, head_pivot(rest), out=expr, depth=landmark_depth(rest))
+        frames = head_motion.apply(expr, pose, head_pivot(rest), landmark_depth(rest), out=expr)
         clock.lap("head")
         progress.stage("frames", 1.0)
         info = report.summary(tl, ph_entries, bool(p.transcript and p.transcript.strip()))

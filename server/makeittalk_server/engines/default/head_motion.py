@@ -103,24 +103,15 @@ def _fps(times: np.ndarray) -> float:
     return 1.0 / (times[1] - times[0]) if len(times) > 1 else 30.0
 
 
-def apply(points: np.ndarray, pose: dict[str, np.ndarray], pivot: np.ndarray, out=None,
-          depth: np.ndarray | None = None) -> np.ndarray:
-    """The head on n frames of face points (x, y change): pivot + scale*R(roll)(p - pivot) + t, and with
-    `depth` (68, the landmarks' depth) the turn in depth by yaw and pitch, exactly as the Blender rig
-    and the warp turn the face (core/head_pose.py), so the landmarks show the turn and taking the head
-    out again gives the expression back. out=points transforms in place."""
+def apply(points: np.ndarray, pose: dict[str, np.ndarray], pivot: np.ndarray, depth: np.ndarray,
+          out=None) -> np.ndarray:
+    """The head on n frames of face points (x, y change): pivot + scale*R(roll)(p - pivot) + t and the
+    turn in depth by yaw and pitch at `depth` (68, the landmarks' depth), exactly as the Blender rig and
+    the warp turn the face (core/head_pose.py), so the landmarks show the turn and taking the head out
+    again gives the expression back. out=points transforms in place."""
     if out is None:
         out = points.copy()
-    if depth is not None:
-        head = np.stack([np.asarray(pose[k], dtype=np.float64) for k in hp.HEAD], axis=1)
-        head[:, 4:6] *= hp.TURN_GAIN
-        out[..., :2] = hp.apply(points[..., :2], head, depth, pivot)
-        return out
-    r = np.radians(pose["roll_deg"])
-    c, s = np.cos(r) * pose["scale"], np.sin(r) * pose["scale"]
-    x, y = points[..., 0] - pivot[0], points[..., 1] - pivot[1]
-    out[..., 0] = c[:, None] * x - s[:, None] * y + pivot[0] + pose["tx"][:, None]
-    out[..., 1] = s[:, None] * x + c[:, None] * y + pivot[1] + pose["ty"][:, None]
+    out[..., :2] = hp.apply(points[..., :2], hp.head_array(pose), depth, pivot)
     return out
 
 
