@@ -30,6 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))    # support.blender_synth: the evaluated mesh, as the tests read it
 PORTRAIT = ROOT / "examples" / "monalisa.jpg"
 REST = ROOT / "tests" / "data" / "monalisa_rest.json"
 BUILD_TARGET_S = 2.0
@@ -84,17 +85,12 @@ def speech_track(path: str, seconds: float = 60.0):
 
 def _mesh_error(bpy, scene, ob, track, step: int = 5) -> float:
     from makeittalk_blender.core import track_math as tm
+    from support.blender_synth import evaluated_vertices
 
     pm = tm.PixelMap(track.width, track.height)
     worst = 0.0
     for f in range(1, track.n_frames + 1, step):
-        scene.frame_set(f)
-        ev = ob.evaluated_get(bpy.context.evaluated_depsgraph_get())
-        me = ev.to_mesh()
-        co = np.empty(len(me.vertices) * 3)
-        me.vertices.foreach_get("co", co)
-        ev.to_mesh_clear()
-        px = pm.to_pixels(co.reshape(-1, 3)[:68])
+        px = pm.to_pixels(evaluated_vertices(bpy, scene, ob, f)[:68])
         worst = max(worst, float(np.linalg.norm(px - track.frames[f - 1, :, :2], axis=1).max()))
     return worst
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from support.render_figures import inner_mouth_mask
 from support.render_helpers import (IDENTITY_POSE, open_mouth, portrait, rest, smooth_image, talking_track,
                             track_of)
 
@@ -129,18 +130,12 @@ def test_mesh_keeps_the_lip_contours_as_edges():
     assert np.isin(m.tris[m.kind == 1], range(60, 68)).all()              # the mouth: inner lips only
 
 
-def _inner_mouth_mask(pts, shape):
-    mask = np.zeros(shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(pts[60:68]).astype(np.int32)], 1)
-    return cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
-
-
 def test_open_mouth_shows_a_dark_cavity():
     img = portrait()
     r = rest()
     f = open_mouth(r, 14.0)
     (out,) = render_all(track_of([f], r), img, teeth=False)
-    inside = _inner_mouth_mask(f, img.shape)
+    inside = inner_mouth_mask(f, img.shape)
     assert inside.sum() > 60
     lum = out[inside].astype(float).mean(axis=1)
     assert lum.mean() < 45, lum.mean()                    # a dark cavity, not stretched lips
@@ -152,7 +147,7 @@ def test_open_mouth_with_teeth_shows_light_teeth_under_the_upper_lip():
     r = rest()
     f = open_mouth(r, 14.0)
     (out,) = render_all(track_of([f], r), img, teeth=True)
-    inside = _inner_mouth_mask(f, img.shape)
+    inside = inner_mouth_mask(f, img.shape)
     lum = out.astype(float).mean(axis=2)
     upper = inside & (np.arange(256)[:, None] < f[[61, 62, 63], 1].mean() + 3)
     lower = inside & (np.arange(256)[:, None] > f[[65, 66, 67], 1].mean() - 4)

@@ -38,6 +38,18 @@ def raw(port: int, method: str = "GET", path: str = "/v1/health", host: str | No
         return r.status, data
 
 
+def _read_until_closed(s: socket.socket) -> bytes:
+    """The whole answer: the server closes the connection after it."""
+    reply = b""
+    while True:
+        got = s.recv(65536)
+        if not got:
+            break
+        reply += got
+    s.close()
+    return reply
+
+
 def plain_error(body, code=None):
     err = body["error"]
     assert isinstance(err["message"], str) and err["message"] and not INTERNALS.search(err["message"]), err
@@ -233,13 +245,7 @@ def test_only_a_few_large_uploads_are_taken_in_at_once(guard):
         time.sleep(0.5)
         s = socket.create_connection(("127.0.0.1", guard.port), timeout=30)
         s.sendall(head)
-        reply = b""
-        while True:                 # the answer, then the server closes the connection
-            got = s.recv(65536)
-            if not got:
-                break
-            reply += got
-        s.close()
+        reply = _read_until_closed(s)
         assert reply.startswith(b"HTTP/1.1 429") and b'"busy"' in reply, reply[:200]
         assert raw(guard.port)[0] == 200          # small requests still pass
     finally:
@@ -256,12 +262,6 @@ def test_a_stalled_upload_is_answered_408_and_frees_its_slot(guard):
     s.sendall((f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:{guard.port}\r\nContent-Length: {3 * 1024 * 1024}\r\n"
                "Content-Type: multipart/form-data; boundary=b\r\n\r\n--b\r\n").encode())
     t = time.time()
-    reply = b""
-    while True:
-        got = s.recv(65536)
-        if not got:
-            break
-        reply += got
-    s.close()
+    reply = _read_until_closed(s)
     assert reply.startswith(b"HTTP/1.1 408") and b'"too_slow"' in reply, reply[:200]
     assert 2.5 < time.time() - t < 10
