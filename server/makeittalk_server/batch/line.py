@@ -16,6 +16,7 @@ import traceback
 from collections import OrderedDict
 from pathlib import Path
 
+from .. import blas
 from ..errors import Cancelled, UserError
 from .manifest import Line
 
@@ -46,7 +47,8 @@ class LineWorker:
         res = {"id": line.id, "row": line.row, "key": key, "status": "failed", "reason": "", "outputs": {},
                "audio_s": 0.0, "seconds": 0.0}
         try:
-            res.update(self._run(line, Path(out_dir)))
+            with blas.one_thread():     # the same track from a local worker and a Ray actor (blas.py)
+                res.update(self._run(line, Path(out_dir)))
             res["status"] = "done"
         except UserError as e:
             res["reason"], res["code"] = e.message, e.code

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import blas
+
 SR, N_FFT, HOP, N_MELS = 16000, 400, 160, 40     # resemblyzer's hparams: 25 ms windows, 10 ms steps
 PARTIAL_FRAMES = 160                             # 1.6 s per partial utterance
 RATE, MIN_COVERAGE = 1.3, 0.75                   # embed_utterance's defaults
@@ -182,7 +184,7 @@ class NumpyVoiceEncoder:
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
         """batch x frames x 40 -> batch x 256, L2-normed (VoiceEncoder.forward)."""
-        with _one_blas_thread():
+        with blas.one_thread():    # small products: a second thread only waits
             return self._forward(np.ascontiguousarray(mels, dtype=np.float32))
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
@@ -229,24 +231,8 @@ class NumpyVoiceEncoder:
         return (raw / np.linalg.norm(raw)).astype(np.float32)
 
 
-def _one_blas_thread():
-    """These products are small (1024 x 256 by 256 x 10): a second BLAS thread doubles their CPU time and,
-    with a batch's workers side by side or a busy machine, waits on the other at every step."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        import contextlib
-
-        return contextlib.nullcontext()
-    with _lock:
-        if not _controller:
-            _controller.append(threadpoolctl.ThreadpoolController())
-    return _controller[0].limit(limits=1, user_api="blas")
-
-
 _lock = threading.Lock()
 _encoder: list = []
-_controller: list = []
 
 
 def encoder() -> NumpyVoiceEncoder:
