@@ -15,10 +15,28 @@ from .agreement import agreement, chunk_open
 # a transcript alignment this consistent with the sound is trusted without decoding alternatives
 TRANSCRIPT_OK = 0.45
 SKIP_LOOP_AT = 0.65
+# an alignment that times fewer of the transcript's words than this stopped short (a partial path)
+COMPLETE = 0.9
 
 
 def _cand(how, phones, words, ac_open) -> dict:
     return {"how": how, "phones": phones, "words": words, "agreement": round(agreement(phones, ac_open), 4)}
+
+
+def _transcript_alignment(dec, samples: np.ndarray, words: list[str]):
+    """dec.align, tried again on the stretch with its steady noise subtracted (denoise.py) when the
+    first try finds no path or stops short of the transcript's end (a partial path)."""
+    r = dec.align(samples, words)
+    if r and len(r[1]) >= COMPLETE * len(words):
+        return r
+    from .denoise import for_recognition
+    from .segments import frame_db
+
+    quiet = for_recognition(samples, frame_db(samples))
+    if quiet is samples:
+        return r
+    r2 = dec.align(quiet, words)
+    return r2 if r2 and (not r or len(r2[1]) > len(r[1])) else r
 
 
 def chunk_candidates(dec, samples: np.ndarray, transcript_words=None) -> list[dict]:
@@ -27,7 +45,7 @@ def chunk_candidates(dec, samples: np.ndarray, transcript_words=None) -> list[di
     ac_open = chunk_open(samples)
     out = []
     if transcript_words:
-        r = dec.align(samples, transcript_words)
+        r = _transcript_alignment(dec, samples, transcript_words)
         if r:
             out.append(_cand("transcript", r[0], r[1], ac_open))
             if out[0]["agreement"] >= TRANSCRIPT_OK:
