@@ -46,6 +46,8 @@ CLIPS = [
     ("ami_fee013_b", "es2004", 1, 19.75, 29.9, "FEE013", "F", "heldout",
      "recording things like that inside it 'cause it doesn't make when you pick it up it doesn't make it "
      "really complicated to look at it's obvious what you're doing um", None),
+    ("ami_fee016_0", "es2004", 3, 0.0, 5.6, "FEE016", "F", "heldout",     # FEE013's words leak in, 14 dB down
+     "and symbols that you don't necessarily understand symbols you're meant to understand that you don't", None),
     ("ami_fee016_a", "es2004", 3, 29.4, 34.98, "FEE016", "F", "heldout",
      "actually that just raises a point i wonder what our design people think but you know on a mobile "
      "phone", None),
