@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import align_ref  # noqa: E402
 import phone_classes  # noqa: E402
+import spont_sources  # noqa: E402
 import synth_sets  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "speech_sets"
@@ -60,10 +61,10 @@ MFA_TEXT = {"mfa_uhum": "montreal forced uh um uh hm hm um forced aligner",
             "mfa_reallylong": "m f a is like this is so many words right here"}
 
 
-def git_bytes(repo: str, path: str) -> bytes:
+def git_bytes(repo: str, path: str, rev: str = "HEAD") -> bytes:
     root = MIRRORS / repo / "repo"
     return subprocess.run(["git", "--git-dir", str(root if (root / "HEAD").exists() else root / ".git"),
-                           "show", f"HEAD:{path}"], capture_output=True, check=True).stdout
+                           "show", f"{rev}:{path}"], capture_output=True, check=True).stdout
 
 
 def load_audio(data: bytes) -> np.ndarray:
@@ -217,7 +218,8 @@ def write_manifest(name: str, clips: list, description: str):
 
 DESCRIPTIONS = {
     "real_read": "Real English read speech, several speakers (US, Indian English; male and female).",
-    "real_spont": "Real English spontaneous speech with um/uh, restarts and long pauses (25 s takes and short ones).",
+    "real_spont": "Real English spontaneous speech with um/uh, restarts and long pauses: MFA's test speaker (25 s takes "
+                  "and short ones) and AMI meeting excerpts (4 other speakers, F and M).",
     "real_noisy": "Real read and spontaneous clips mixed with real kitchen and exercise-bike noise at 5-10 dB SNR.",
     "other_langs": "Non-English synthetic voices (espeak-ng and festival) with exact phone timing.",
     "en_synth": "English synthetic voices (espeak-ng, festival) with exact phone timing.",
@@ -235,6 +237,8 @@ def main(argv=None):
     sets = build_real(only) if only & {"real_read", "real_spont", "real_noisy"} else {}
     if "fleurs" in only:       # after real_read (it is appended to it); "--only fleurs" adds just these
         sets["real_read"] = fleurs_tune()
+    if "ami" in only or "real_spont" in sets:   # "--only ami" appends the AMI clips to real_spont's manifest
+        sets["real_spont"] = spont_sources.ami_spont(OUT, git_bytes, load_audio, write_clip, sets.get("real_spont"))
     if "other_langs" in only:
         sets["other_langs"] = synth_sets.other_langs(write_clip)
     if "en_synth" in only:
