@@ -20,18 +20,32 @@ REACH = 12                           # frames either side for the local speech l
 WEIGHTS = Path(__file__).parent / "data" / "bilabial_weights.json"   # package data (pyproject)
 
 
-def frame_features(bands: np.ndarray, shut: np.ndarray) -> np.ndarray:
-    """n x F: band levels at OFFSETS relative to the local loudest frame, the dip depth, the level."""
+FLOOR_PCT = 10                       # the clip's per-band noise floor: this percentile of its frames
+FLOOR_KEEP = 0.05                    # power left under the floor after subtraction (-13 dB): no log of 0
+
+
+def _relative(bands: np.ndarray) -> tuple[list, np.ndarray, np.ndarray]:
+    """Band levels at OFFSETS relative to the local loudest frame; the frame level and that reference."""
     n = len(bands)
     total = 10 * np.log10(np.sum(10 ** (bands / 10), axis=1) + 1e-10)
     ref = maximum_filter1d(total, 2 * REACH + 1)
     rel = bands - ref[:, None]
-    cols = []
-    for o in OFFSETS:
-        idx = np.clip(np.arange(n) + o, 0, n - 1)
-        cols.append(rel[idx])
-    cols.append(np.stack([shut, total - ref], axis=1))
-    return np.concatenate(cols, axis=1)
+    return [rel[np.clip(np.arange(n) + o, 0, n - 1)] for o in OFFSETS], total, ref
+
+
+def frame_features(bands: np.ndarray, shut: np.ndarray) -> np.ndarray:
+    """n x F: relative band levels at OFFSETS of the bands as heard and with the clip's steady noise
+    floor subtracted (in noise a p/b/m's murmur and release sink into the floor, so the heard levels
+    alone make it look like t/d/k), the dip depth, the frame level, and how far speech and the frame
+    stand over the floor (the classifier learns how much to trust the band pattern)."""
+    floor = np.percentile(bands, FLOOR_PCT, axis=0) if len(bands) else np.zeros(bands.shape[1])
+    power, fpow = 10 ** (bands / 10), 10 ** (floor / 10)
+    clean = 10 * np.log10(np.maximum(power - fpow, FLOOR_KEEP * fpow) + 1e-10)
+    cols, total, ref = _relative(clean)
+    raw, total0, _ = _relative(bands)
+    ftot = 10 * np.log10(np.sum(fpow) + 1e-10)
+    extra = np.stack([shut, total - ref, maximum_filter1d(total0, 2 * REACH + 1) - ftot, total0 - ftot], axis=1)
+    return np.concatenate(cols + raw + [extra], axis=1)
 
 
 @lru_cache(maxsize=1)
