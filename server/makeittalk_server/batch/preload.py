@@ -40,6 +40,9 @@ try:
     _engine = engines.get("default", SETTINGS)
     if hasattr(getattr(_engine, "pool", None), "in_process"):
         _engine.pool.in_process()
+        # the transcript aligner (~0.2 s of this serial start) only where a line has a transcript:
+        # preload_transcripts.py, which preload_plan adds for such batches
+        _engine.pool.transcripts_expected = False
     _engine.warm()
 except Exception:      # any failure here only means the workers warm up themselves
     SETTINGS = None
