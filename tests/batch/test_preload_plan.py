@@ -7,6 +7,7 @@ from makeittalk_server.batch.manifest import Line
 
 BASE, TORCH, DLIB = ("makeittalk_server.batch.preload", "makeittalk_server.batch.preload_torch",
                      "makeittalk_server.batch.preload_dlib")
+TRANSCRIPTS = "makeittalk_server.batch.preload_transcripts"
 
 
 def _line(portrait, **params):
@@ -29,6 +30,7 @@ def test_preload_follows_the_lines(tmp_path, monkeypatch):
     assert preload_plan.modules([_line(face)]) == [BASE]                  # now it is
     assert preload_plan.modules([_line(face, engine="makeittalk")]) == [BASE, TORCH]
     assert preload_plan.modules([_line(tmp_path / "missing.png")]) == [BASE, DLIB]
+    assert preload_plan.modules([given, _line(face, transcript="papa")]) == [BASE, TRANSCRIPTS]
     rendered = _line(face)
     rendered.render = "warp"
     assert TORCH in preload_plan.modules([given, rendered])

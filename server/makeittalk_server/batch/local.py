@@ -12,12 +12,14 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Callable
 
 from .line import LineWorker
 from .manifest import Line
 
 _worker: LineWorker | None = None
+_started: list = []          # the fork server's context once start_early has started it
 CRASHED = "the worker process running this line stopped unexpectedly (out of memory, or a crash)"
 
 
@@ -65,15 +67,41 @@ def _pool(todo, out_dir, on_result, workers, checkpoints) -> list:
     return lost
 
 
+def start_early(lines: list[Line], out_dir, workers: int | None, redo: bool) -> None:
+    """Start the fork server now, right after the manifest is read: its start (imports and a warm
+    engine, ~2.5 s on one core) then overlaps the caller's hashing and planning on the other core
+    instead of following it. Only when at least two lines will surely run (no line.json yet, or
+    redo), so a resumed batch with nothing or one line left starts no server for nothing."""
+    if _started or "forkserver" not in mp.get_all_start_methods():
+        return
+    from .plan import STATE
+
+    valid = [ln for ln in lines if not ln.error]
+    sure = valid if redo else [ln for ln in valid if not (Path(out_dir) / ln.id / STATE).is_file()]
+    if min(workers or default_workers(len(sure)), len(sure)) <= 1:
+        return
+    from multiprocessing import forkserver
+
+    ctx = _preloading(valid)
+    forkserver.ensure_running()
+    _started.append(ctx)
+
+
 def _context(todo):
     """A fork server that has imported the libraries these lines need (preload.py): workers fork from
     it, ready. torch and dlib's model are loaded there only when some line will use them."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
+    if _started:         # started by start_early, for these lines or more
+        return _started[0]
+    return _preloading([line for line, _ in todo])
+
+
+def _preloading(lines):
     from . import preload_plan
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(preload_plan.modules([line for line, _ in todo]))
+    ctx.set_forkserver_preload(preload_plan.modules(lines))
     return ctx
 
 

@@ -8,7 +8,10 @@ must not exist before the fork)."""
 
 from __future__ import annotations
 
+import atexit
 import importlib
+import os
+import sys
 import warnings
 
 MODULES = ("numpy", "scipy.ndimage", "scipy.interpolate", "cv2", "soundfile", "soxr", "pydantic",
@@ -27,6 +30,21 @@ def load(modules) -> None:
                 pass
 
 
+def _in_fork_server() -> bool:
+    """True when multiprocessing's fork server is importing this module as its preload."""
+    f = sys._getframe()
+    while f is not None:
+        if f.f_code.co_name == "main" and f.f_code.co_filename.endswith(os.path.join("multiprocessing", "forkserver.py")):
+            return True
+        f = f.f_back
+    return False
+
+
+if _in_fork_server():
+    # The fork server ends when the batch does. Tearing its interpreter down (the engine, scipy, cv2 ...)
+    # took ~0.4 s more, holding the batch's stdout/stderr open; it has nothing to flush, so it leaves at
+    # once. Workers forked from it end through os._exit and never run this.
+    atexit.register(os._exit, 0)
 load(MODULES)
 SETTINGS = None
 try:
@@ -40,6 +58,9 @@ try:
     _engine = engines.get("default", SETTINGS)
     if hasattr(getattr(_engine, "pool", None), "in_process"):
         _engine.pool.in_process()
+        # the transcript aligner (~0.2 s of this serial start) only where a line has a transcript:
+        # preload_transcripts.py, which preload_plan adds for such batches
+        _engine.pool.transcripts_expected = False
     _engine.warm()
 except Exception:      # any failure here only means the workers warm up themselves
     SETTINGS = None

@@ -11,6 +11,8 @@ def modules(lines) -> list[str]:
         out.append("makeittalk_server.batch.preload_torch")
     if _needs_detector(lines):
         out.append("makeittalk_server.batch.preload_dlib")
+    if any(ln.params.get("transcript") for ln in lines):
+        out.append("makeittalk_server.batch.preload_transcripts")
     return out
 
 

@@ -30,6 +30,10 @@ def run_batch(manifest_path, out_dir, opts: Options | None = None) -> dict:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BadInput("unwritable_output", f"could not make the output folder {out_dir}: {e.strerror}") from None
+    if opts.ray is None:
+        from . import local
+
+        local.start_early(lines, out, opts.workers, opts.redo)     # its warm-up overlaps the planning
     todo, earlier = plan.plan(lines, out, redo=opts.redo)
     planned = {line.id: _duration(line.audio) for line, _ in todo}
     bar = Bar(len(todo), sum(planned.values()), quiet=opts.quiet)

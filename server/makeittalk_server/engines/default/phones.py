@@ -64,14 +64,17 @@ class PhoneDecoder:
         self._ali_fast = None
         self._allphone = None
 
-    def load(self) -> None:
-        """Load the decoders this method uses (each holds its own copy of the acoustic model)."""
+    def load(self, transcripts: bool = True) -> None:
+        """Load the decoders this method uses (each holds its own copy of the acoustic model).
+        transcripts=False leaves the transcript aligner (~0.2 s) to its first use: for callers that
+        know their jobs come without transcripts (a batch whose manifest has none)."""
         if self.method in ("words", "hybrid"):
             self._recogniser()
             self._aligner(fast=True)
         if self.method in ("allphone", "hybrid"):
             self._phone_loop()
-        self._aligner()
+        if transcripts:
+            self._aligner()
 
     def _recogniser(self):
         import pocketsphinx as ps
@@ -166,7 +169,10 @@ class PhoneDecoder:
 
     def spread_in_words(self, words: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
         """Phones from the dictionary, spread over each recognised word's time (vowels longer)."""
-        ali = self._aligner()
+        # Only a dictionary lookup: both aligners hold the same dictionary, and a word either had added
+        # got the same guessed pronunciation that the fallback below gives, so either one answers the same
+        # and the transcript aligner need not be loaded for it.
+        ali = self._ali_fast or self._aligner()
         out = []
         for w, s, e in words:
             pron = ali.lookup_word(w) or textmod.guess_pronunciation(w)

@@ -59,6 +59,8 @@ class DecoderPool:
         self._local_lock = threading.Lock()
         self._idle: queue.Queue | None = None
         self._start_lock = threading.Lock()
+        # False: warm() leaves the transcript aligner to its first use (a batch without transcripts)
+        self.transcripts_expected = True
 
     def warm(self) -> None:
         self.load_local()
@@ -69,7 +71,7 @@ class DecoderPool:
         """Load this process's own decoders now (~0.85 s), without starting worker processes: for a
         caller with time to spare before its first job (`makeittalk track` while its helper child works)."""
         with self._local_lock:
-            self._local.load()
+            self._local.load(transcripts=self.transcripts_expected)
 
     def in_process(self) -> None:
         """Decode every chunk in this process from now on: for an engine that runs side by side with
