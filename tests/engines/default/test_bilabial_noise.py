@@ -51,3 +51,26 @@ def test_weights_record_their_noise_training():
     doc = json.loads(bilabial.WEIGHTS.read_text())
     assert "noise" in doc["data"] and len(doc["coef"]) == len(doc["mean"]) == len(doc["scale"])
     assert bilabial.WEIGHTS.stat().st_size < 8000          # package data stays small
+
+
+def _white_dips(snr_db):
+    from makeittalk_server.engines.default import acoustic, segments
+
+    x, _ = sf.read(str(DATA / "real_cathy.flac"), dtype="float32")
+    phones = json.loads((DATA / "real_cathy.json").read_text())["phones"]
+    speech = np.zeros(len(x), bool)
+    for _, s, e, c in phones:
+        speech[int(s * 16000): int(e * 16000)] |= c != "sil"
+    n = np.random.default_rng(2).standard_normal(len(x))
+    y = (x + n * np.sqrt(np.mean(x[speech] ** 2) / np.mean(n ** 2) / 10 ** (snr_db / 10))).astype(np.float32)
+    f = acoustic.features(y, bands=True)
+    shut = acoustic.closures_100hz(f, segments.speech_mask(segments.frame_db(y))[: len(f["f1"])])
+    heard = [shut[int(s * 100): int(e * 100) + 1].max() for _, s, e, c in phones if c == "bil" and e - s >= 0.04]
+    return np.mean(np.array(heard) >= 0.3)
+
+
+def test_the_dip_detector_hears_pbm_through_white_noise():
+    # the formant band's steady noise floor is taken out before the dip is measured
+    # (acoustic._above_floor): at 10 dB of white noise 86 % of the real clip's p/b/m are heard
+    # (without it 36 %; at 5 dB 79 % against 7 %)
+    assert _white_dips(10.0) >= 0.7
