@@ -51,13 +51,15 @@ def read_landmarks_file(path: Path) -> list:
     return arr.astype(np.float64).tolist()
 
 
-def _load_decoders(engine) -> None:
+def _load_decoders(engine, transcript: bool) -> None:
     """The default engine's phone decoders (~0.85 s to load) load now, while the helper child may still
-    be detecting a new portrait (prefetch.py), instead of after it; the job loads them anyway."""
+    be detecting a new portrait (prefetch.py), instead of after it; the job loads them anyway. Without
+    a transcript the transcript aligner (~0.2 s) is left out: this one job cannot need it."""
     from . import prefetch
 
     pool = getattr(engine, "pool", None)
     if prefetch.active() and hasattr(pool, "load_local"):
+        pool.transcripts_expected = transcript
         pool.load_local()
 
 
@@ -87,7 +89,8 @@ def run(args) -> int:
     params = parse_params(p)
     # The same preparation as a server job: engine ready, inputs decoded, landmarks detected or checked.
     prep = prepare.prepare(params, args.audio, args.portrait, settings, audio_name=args.audio,
-                           image_name=args.portrait, before_landmarks=_load_decoders)
+                           image_name=args.portrait,
+                           before_landmarks=lambda e: _load_decoders(e, bool(args.transcript)))
 
     def show(stage, frac):
         if not args.quiet:
