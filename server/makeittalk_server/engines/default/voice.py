@@ -1,4 +1,4 @@
-"""Voice embedding (resemblyzer's network, run in numpy) and pitch (pysptk RAPT), the speaker and prosody cues."""
+"""Voice embedding (resemblyzer's network, run in numpy) and pitch (f0.py), the speaker and prosody cues."""
 
 from __future__ import annotations
 
@@ -78,18 +78,19 @@ class _TorchEncoder:
 
 
 def pitch(samples: np.ndarray) -> np.ndarray:
-    """F0 in Hz per 10 ms (0 = unvoiced). RAPT on 8 kHz audio: head motion needs the contour, not
-    the last hertz, and this is ~20x cheaper than SWIPE' at 16 kHz."""
+    """F0 in Hz per 10 ms (0 = unvoiced) of 8 kHz audio (f0.py): head motion needs the contour, not
+    the last hertz."""
     from ... import prefetch
 
     if prefetch.active():              # `makeittalk track`: computed by its helper child on the other core
         msg = prefetch.take("pitch", prefetch.samples_key(samples))
         if msg is not None:
             return np.asarray(msg["value"], dtype=np.float32)
-    import pysptk
     import soxr
 
-    x = soxr.resample(np.asarray(samples, dtype=np.float32), segments.SR, 8000, quality="LQ") * 32767.0
+    from . import f0
+
+    x = soxr.resample(np.asarray(samples, dtype=np.float32), segments.SR, 8000, quality="LQ")
     if len(x) < 800:
         return np.zeros(max(1, len(samples) // segments.HOP))
-    return pysptk.rapt(x.astype(np.float32), fs=8000, hopsize=80, min=60, max=420, otype="f0")
+    return f0.track(x).astype(np.float32)
