@@ -41,3 +41,4 @@ def test_same_audio_same_contour_whatever_came_before():
     again = voice.pitch(x)
     assert np.array_equal(first, again)
     assert 0.3 < (first > 0).mean() < 0.8      # a real voice: voiced about half the time
+

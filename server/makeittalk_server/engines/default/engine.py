@@ -34,7 +34,7 @@ class DefaultEngine:
         # failed job; looked up, not imported: importing them would cost a cold run ~1.5 s for nothing.
         import importlib.util
 
-        for name in ("pocketsphinx", "soxr"):
+        for name in ("pocketsphinx", "pysptk", "soxr"):
             if importlib.util.find_spec(name) is None:
                 return False, f"a library it needs is missing: {name} (reinstall the server)"
         from ..speaker_numpy import weights_path
