@@ -18,20 +18,31 @@ def _pink(n, seed):
     return np.fft.irfft(spec, n)
 
 
-def _noisy_dips(snr_db):
-    """(P, shut, in-p/b/m mask) of the real clip under pink noise at snr_db (speech power over phones)."""
-    from makeittalk_server.engines.default import acoustic, bilabial, segments
+def _cathy_in_noise(noise, snr_db):
+    """(noisy samples, reference phones, their dips) of the real clip under `noise` at snr_db (speech
+    power over the reference's speech phones)."""
+    from makeittalk_server.engines.default import acoustic, segments
 
     x, _ = sf.read(str(DATA / "real_cathy.flac"), dtype="float32")
     phones = json.loads((DATA / "real_cathy.json").read_text())["phones"]
-    speech, bil = np.zeros(len(x), bool), np.zeros(len(x) // 160 + 1, bool)
+    speech = np.zeros(len(x), bool)
     for _, s, e, c in phones:
         speech[int(s * 16000): int(e * 16000)] |= c != "sil"
-        bil[int(s * 100): int(e * 100) + 1] |= c == "bil"
-    n = _pink(len(x), 1)
+    n = noise(len(x))
     y = (x + n * np.sqrt(np.mean(x[speech] ** 2) / np.mean(n ** 2) / 10 ** (snr_db / 10))).astype(np.float32)
     f = acoustic.features(y, bands=True)
     shut = acoustic.closures_100hz(f, segments.speech_mask(segments.frame_db(y))[: len(f["f1"])])
+    return f, phones, shut
+
+
+def _noisy_dips(snr_db):
+    """(P, shut, in-p/b/m mask) of the real clip under pink noise at snr_db."""
+    from makeittalk_server.engines.default import bilabial
+
+    f, phones, shut = _cathy_in_noise(lambda n: _pink(n, 1), snr_db)
+    bil = np.zeros(len(shut) + 1, bool)
+    for _, s, e, c in phones:
+        bil[int(s * 100): int(e * 100) + 1] |= c == "bil"
     return bilabial.probability(f["bands"], shut), shut, bil[: len(shut)]
 
 
@@ -54,17 +65,8 @@ def test_weights_record_their_noise_training():
 
 
 def _white_dips(snr_db):
-    from makeittalk_server.engines.default import acoustic, segments
-
-    x, _ = sf.read(str(DATA / "real_cathy.flac"), dtype="float32")
-    phones = json.loads((DATA / "real_cathy.json").read_text())["phones"]
-    speech = np.zeros(len(x), bool)
-    for _, s, e, c in phones:
-        speech[int(s * 16000): int(e * 16000)] |= c != "sil"
-    n = np.random.default_rng(2).standard_normal(len(x))
-    y = (x + n * np.sqrt(np.mean(x[speech] ** 2) / np.mean(n ** 2) / 10 ** (snr_db / 10))).astype(np.float32)
-    f = acoustic.features(y, bands=True)
-    shut = acoustic.closures_100hz(f, segments.speech_mask(segments.frame_db(y))[: len(f["f1"])])
+    """Share of the real clip's p/b/m (>= 40 ms) with a heard dip under white noise at snr_db."""
+    _, phones, shut = _cathy_in_noise(lambda n: np.random.default_rng(2).standard_normal(n), snr_db)
     heard = [shut[int(s * 100): int(e * 100) + 1].max() for _, s, e, c in phones if c == "bil" and e - s >= 0.04]
     return np.mean(np.array(heard) >= 0.3)
 

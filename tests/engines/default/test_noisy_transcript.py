@@ -46,7 +46,7 @@ def test_clean_audio_is_returned_untouched(cathy):
     from makeittalk_server.engines.default import denoise, segments
 
     x, _ = cathy
-    assert denoise.for_recognition(x, segments.frame_db(x)) is x
+    assert denoise.for_alignment(x, segments.frame_db(x)) is x
 
 
 def test_subtraction_lowers_the_background_and_keeps_the_speech(cathy):
@@ -55,7 +55,7 @@ def test_subtraction_lowers_the_background_and_keeps_the_speech(cathy):
     x, meta = cathy
     y = _noisy(x, meta, "pink", 5)
     db_in = segments.frame_db(y)
-    db_out = segments.frame_db(denoise.for_recognition(y, db_in))
+    db_out = segments.frame_db(denoise.for_alignment(y, db_in))
     quiet, loud = db_in <= np.percentile(db_in, 10), db_in >= np.percentile(db_in, 90)
     assert np.mean(db_in[quiet] - db_out[quiet]) > 5.0        # the background falls (by ~8 dB)
     assert np.mean(db_in[loud] - db_out[loud]) < 3.0          # the vowels keep their level

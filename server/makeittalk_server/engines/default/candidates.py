@@ -29,10 +29,10 @@ def _transcript_alignment(dec, samples: np.ndarray, words: list[str]):
     r = dec.align(samples, words)
     if r and len(r[1]) >= COMPLETE * len(words):
         return r
-    from .denoise import for_recognition
+    from .denoise import for_alignment
     from .segments import frame_db
 
-    quiet = for_recognition(samples, frame_db(samples))
+    quiet = for_alignment(samples, frame_db(samples))
     if quiet is samples:
         return r
     r2 = dec.align(quiet, words)

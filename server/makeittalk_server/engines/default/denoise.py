@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-SR = 16000
 WIN, HOP = 512, 128          # 32 ms frames, 8 ms hop
 QUIET_SHARE = 0.15           # the quietest 15 % of frames stand for the background
 CLEAN_DB, NOISY_DB = 24.0, 16.0   # estimated speech/noise ratio: untouched above, full strength below
@@ -22,11 +21,11 @@ FLOOR = 0.06                 # lowest gain (-24 dB): deeper cuts leave "musical"
 
 
 def _frames(x: np.ndarray) -> np.ndarray:
+    """WIN-sample frames every HOP samples (a view), the last one zero-padded."""
     n = 1 + max(0, (len(x) - WIN)) // HOP
     pad = np.zeros((n - 1) * HOP + WIN, dtype=np.float32)
     pad[: min(len(x), len(pad))] = x[: len(pad)]
-    idx = np.arange(WIN)[None, :] + HOP * np.arange(n)[:, None]
-    return pad[idx]
+    return np.lib.stride_tricks.sliding_window_view(pad, WIN)[::HOP]
 
 
 def snr_db(db: np.ndarray) -> float:
@@ -39,7 +38,7 @@ def strength(snr: float) -> float:
     return float(np.clip((CLEAN_DB - snr) / (CLEAN_DB - NOISY_DB), 0.0, 1.0))
 
 
-def for_recognition(samples: np.ndarray, db: np.ndarray) -> np.ndarray:
+def for_alignment(samples: np.ndarray, db: np.ndarray) -> np.ndarray:
     """The samples with the steady background subtracted, or the very same array when the clip is
     clean (or too short to tell noise from speech). `db`: segments.frame_db of the samples."""
     s = strength(snr_db(db))

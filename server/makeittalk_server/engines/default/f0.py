@@ -18,9 +18,9 @@ BLOCK = 2000                             # frames (20 s) analysed at a time
 _NFFT = 512                              # >= WIN + the longest lag: no circular wrap
 
 
-def track(x8: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
-    """F0 in Hz per 10 ms of 8 kHz audio (0 = unvoiced), ceil(len / 80) values. A higher `threshold`
-    calls more doubtful frames voiced (voicing.py still uses RAPT: see .team/default_engine.md)."""
+def track(x8: np.ndarray) -> np.ndarray:
+    """F0 in Hz per 10 ms of 8 kHz audio (0 = unvoiced), ceil(len / 80) values. (voicing.py still uses
+    RAPT for its voicing decisions: see .team/default_engine.md.)"""
     x = np.asarray(x8, dtype=np.float64)
     n = max(1, int(np.ceil(len(x) / HOP8)))
     t_max = int(np.ceil(SR8 / FMIN))
@@ -31,18 +31,18 @@ def track(x8: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
     loud = 10 * np.log10(energy + 1e-12) > 10 * np.log10(energy.max() + 1e-12) + SILENT_DB
     f0 = np.zeros(n)
     for a in range(0, n, BLOCK):       # blocks: a long clip's lag matrices stay a few MB
-        f0[a: a + BLOCK] = _block(frames[a: a + BLOCK], loud[a: a + BLOCK], threshold)
+        f0[a: a + BLOCK] = _block(frames[a: a + BLOCK], loud[a: a + BLOCK])
     return f0
 
 
-def _block(frames: np.ndarray, loud: np.ndarray, threshold: float) -> np.ndarray:
+def _block(frames: np.ndarray, loud: np.ndarray) -> np.ndarray:
     t_min, t_max = int(SR8 // FMAX), frames.shape[1] - WIN
     d = _difference(frames, t_max)
     # cumulative mean normalisation (YIN step 3): d(tau) * tau / sum_{k<=tau} d(k)
     cum = np.cumsum(d[:, 1:], axis=1)
     cmnd = d[:, 1:] * np.arange(1, t_max + 1) / np.maximum(cum, 1e-12)
     seg = cmnd[:, t_min - 1: t_max - 1]
-    below = seg < threshold
+    below = seg < THRESHOLD
     has = below.any(axis=1) & loud
     first = np.argmax(below, axis=1)
     # the dip's bottom: the minimum of the first run of lags under the threshold
