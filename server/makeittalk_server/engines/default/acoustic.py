@@ -84,10 +84,15 @@ def _above_floor(power: np.ndarray) -> np.ndarray:
     return np.maximum(power - floor, 0.05 * floor + 1e-12)
 
 
-def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None, feats: dict | None = None):
+def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None, feats: dict | None = None,
+                 above_floor: bool = False):
     """(mouth parameters n x 4: open, jaw, spread, tuck; closure n) at 100 Hz from acoustics alone.
-    `feats`: features() of the samples, when the caller has them already."""
-    f = feats if feats is not None else features(samples, progress=progress)
+    `feats`: features() of the samples, when the caller has them already. above_floor=True: the
+    opening and shape come from each band less the clip's steady background (`_above_floor`): in noise
+    the background fills the "high" band and the level's quiet end, so vowels read as frication and
+    open too little (noisy tune clips: opening 0.61 -> 0.65). Closures always use the plain bands."""
+    raw = feats if feats is not None else features(samples, progress=progress)
+    f = {k: _above_floor(raw[k]) for k in _COARSE} if above_floor else raw
     n = len(f["f1"])
     mask = mask[:n] if len(mask) >= n else np.r_[mask, np.zeros(n - len(mask), bool)]
     voiced_db = 10 * np.log10(f["low"] + f["f1"] + f["f2"])
@@ -103,7 +108,7 @@ def curves_100hz(samples: np.ndarray, mask: np.ndarray, progress=None, feats: di
     open_ = np.clip(open_, 0, 1) * mask
     out = np.stack([open_, 0.9 * open_, spread * mask, np.zeros(n)], axis=1)
     out = gaussian_filter1d(out, 2.5, axis=0)   # ~25 ms: mouths do not jitter at 100 Hz
-    return out, closures_100hz(f, mask[:n])
+    return out, closures_100hz(raw, mask[:n])
 
 
 def at_times(curves100: np.ndarray, times: np.ndarray, hold: bool = False) -> np.ndarray:

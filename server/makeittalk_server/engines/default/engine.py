@@ -70,6 +70,9 @@ class DefaultEngine:
 
         feats = acoustic.features(samples, progress=progress, bands=True)
         ac100, shut100 = acoustic.curves_100hz(samples, mask, progress, feats)
+        # the mouth follows the sound with its steady noise taken out; whether a gap is plainly speech
+        # is judged on the plain sound (noise bursts in a pause read as vowels once the floor is gone)
+        ac_clean = acoustic.at_times(acoustic.curves_100hz(samples, mask, progress, feats, above_floor=True)[0], times)
         shut = acoustic.at_times(shut100, times, hold=True)
         bil = acoustic.at_times(shut100 * bilabial.probability(feats["bands"], shut100), times, hold=True)
         del feats
@@ -80,7 +83,8 @@ class DefaultEngine:
             tl.weight["acoustic"][:] = 1.0
         f0 = voice.pitch(samples) if mask.any() else None
         voiceless = voicing.voiceless_pauses(samples, db, mask) if mask.any() else []
-        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac, shut, pauses + voiceless, progress, bil)
+        curves = mixing.mouth_curves(tl, times, p.fps, duration, ac_clean, shut, pauses + voiceless, progress, bil,
+                                     heard_open=ac[:, 0])
         ph_entries, word_entries = report.entries(tl, duration, ac100[:, 0], db)
         lead = [(p_, a_, b_) for p_, a_, b_ in
                 ((e["phone"], e["start"], e["end"]) for e in ph_entries) if p_ != visemes.SILENCE]

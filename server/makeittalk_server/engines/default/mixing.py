@@ -95,9 +95,12 @@ class Timeline:
         return out
 
 
-def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, progress=None, bil=None):
+def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, progress=None, bil=None,
+                 heard_open=None):
     """Weighted mix of every candidate's mouth curves (n x 4), with closures and rests applied.
-    `bil` (n, optional): heard dips weighted by the classifier's P(p/b/m), as bilabial.probability."""
+    `bil` (n, optional): heard dips weighted by the classifier's P(p/b/m), as bilabial.probability.
+    `heard_open` (n, optional): the acoustic opening of the plain sound, which says whether a gap
+    between phones is still loud (default: ac's own)."""
     n = len(times)
     num = np.zeros((n, visemes.N_PARAMS))
     den = np.full(n, 1e-9)
@@ -137,7 +140,8 @@ def mouth_curves(tl: Timeline, times, fps, duration, ac, shut, heard_pauses, pro
     gap_rest = coarticulation.rest_mask(_rest_phones(tl), times, duration)
     # a gap between phones rests the mouth only where the sound is quiet too: a word the recogniser
     # missed is still spoken (and noise that the level detector takes for speech still rests)
-    loud = np.clip((ac[:, 0] - LOUD_OPEN[0]) / (max(LOUD_OPEN[1] - LOUD_OPEN[0], 1e-6)), 0, 1)
+    level = ac[:, 0] if heard_open is None else heard_open
+    loud = np.clip((level - LOUD_OPEN[0]) / (max(LOUD_OPEN[1] - LOUD_OPEN[0], 1e-6)), 0, 1)
     rest = np.maximum(heard_rest, gap_rest * (1.0 - loud))
     curves[:, 0] *= 1.0 - close
     curves[:, 1] *= 1.0 - 0.6 * close
